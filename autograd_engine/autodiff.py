@@ -1,0 +1,159 @@
+"""Reverse-mode differentiation: ``backward``, the functional ``grad`` and ``zero_grad``.
+
+Both walk the graph in the order of :func:`autograd_engine.graph.topological_order`, reversed, and
+apply each op's ``backward`` rule (the chain rule: upstream gradient times local derivative).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .errors import DomainError
+from .graph import topological_order
+
+if TYPE_CHECKING:
+    from .value import Value
+
+__all__ = ["backward", "grad", "zero_grad"]
+
+
+def _backward_error(node: Value, exc: BaseException) -> DomainError:
+    """A DomainError for a derivative that failed while back-propagating through ``node``."""
+    op = node._operation
+    assert op is not None  # only nodes with an op run a backward rule
+    parents = ", ".join(
+        f"{p.data!r}" + (f" (label {p.label!r})" if p.label else "") for p in node._prev
+    )
+    reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+    return DomainError(
+        f"backward through {op.name} failed at inputs ({parents}): {reason}. "
+        "Every grad was left as it was before this backward() call"
+    )
+
+
+def backward(root: Value, create_graph: bool = False) -> None:
+    """Add d(root)/d(node) to ``node.grad`` for every node below ``root`` (see Value.backward)."""
+    order = topological_order(root)
+    if create_graph:
+        gradients = _gradients(order, create_graph=True)
+        for node in order:
+            g = gradients[node]
+            node.grad = g if _is_zero(node.grad) else node.grad + g
+        return
+    # Each call adds this pass's gradient exactly once to every node. The pass accumulates into
+    # .grad starting from zero (fast attribute access), then the earlier values are added back.
+    earlier = [node.grad for node in order]
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    node = root
+    try:
+        for node in reversed(order):
+            op = node._operation
+            if op is None:
+                continue
+            g = node.grad
+            if g - g != 0.0:  # inf or NaN: a gradient overflowed
+                raise OverflowError(f"the gradient arriving at this node is {g!r}")
+            parents = node._prev
+            terms = op.backward(g, node.data, *[p.data for p in parents])
+            for parent, term in zip(parents, terms):
+                parent.grad += term  # chain rule: sum over every use of the parent
+    except (ArithmeticError, ValueError) as exc:
+        for n, old in zip(order, earlier):
+            n.grad = old
+        raise _backward_error(node, exc) from None
+    for n, old in zip(order, earlier):
+        if not _is_zero(old):
+            n.grad = old + n.grad
+
+
+def _is_zero(x: Any) -> bool:
+    return type(x) is float and x == 0.0
+
+
+def _gradients(order: list[Value], create_graph: bool) -> dict[Value, Any]:
+    """d(root)/d(node) for every node of ``order`` (root last), without touching any ``.grad``.
+
+    With ``create_graph`` the gradients are computed with Value arithmetic, so they are Values
+    with a graph of their own; otherwise they are floats.
+    """
+    from .value import Value
+
+    root = order[-1]
+    gradients: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
+    node = root
+    try:
+        for node in reversed(order):
+            g = gradients[node]  # complete: every node that uses `node` came before it
+            op = node._operation
+            if op is None:
+                continue
+            if create_graph:
+                terms = op.backward(g, node, *node._prev)
+            else:
+                terms = op.backward(g, node.data, *[p.data for p in node._prev])
+            for parent, term in zip(node._prev, terms):
+                gradients[parent] = gradients[parent] + term if parent in gradients else term
+    except (ArithmeticError, ValueError) as exc:
+        if isinstance(exc, DomainError):
+            raise
+        raise _backward_error(node, exc) from None
+    if create_graph:
+        for node, g in gradients.items():
+            if not isinstance(g, Value):
+                gradients[node] = Value(g)
+    return gradients
+
+
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: Literal[False] = False
+) -> list[float]: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool) -> list[Any]: ...
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """The gradients d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: the Values to differentiate with respect to. An input that ``output`` does not
+            depend on gets 0.
+        create_graph: if True, return Values with a graph of their own, so they can be
+            differentiated again (a second derivative, a Hessian entry, a Newton step).
+
+    Returns:
+        One gradient per input: floats, or Values when ``create_graph`` is True.
+
+    Example:
+        >>> from autograd_engine import Value, grad
+        >>> x = Value(3.0)
+        >>> (dy,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2 = 27
+        >>> (d2y,) = grad(dy, [x])                         # 6 x = 18
+        >>> dy.data, d2y
+        (27.0, 18.0)
+    """
+    from .value import Value
+
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() expects a Value as output, got {type(output).__name__}")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(
+                f"grad() expects Values as inputs, got {type(x).__name__} at position {i}"
+            )
+    gradients = _gradients(topological_order(output), create_graph)
+    zero = Value(0.0) if create_graph else 0.0
+    return [gradients.get(x, zero) for x in inputs]
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``grad`` to 0.0 on ``root`` and every node below it."""
+    for node in topological_order(root):
+        node.grad = 0.0

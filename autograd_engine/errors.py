@@ -1,0 +1,79 @@
+"""The project's exceptions and the one function that turns user input into a float.
+
+Every number that enters a graph passes through :func:`as_float`, so the rules for what a
+`Value` accepts live in exactly one place.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = ["DomainError", "as_float", "describe"]
+
+
+class DomainError(ValueError):
+    """An operation was asked for a result that is undefined or not a finite float.
+
+    This is the single error of the numeric policy (see ``README.md``, "Numeric policy"):
+    ``log(0)``, ``sqrt(-1)``, ``1 / 0``, ``exp(1000)`` (overflow), a NaN or infinite input, or a
+    derivative that is infinite at the point where backward needs it (``sqrt`` at 0) all raise
+    ``DomainError``. No NaN or infinity is ever stored in a ``Value``.
+
+    It subclasses ``ValueError``, so ``except ValueError`` catches it too.
+    """
+
+
+def describe(x: Any) -> str:
+    """Render an offending input for an error message: its type and a short repr.
+
+    Example:
+        >>> describe("abc")
+        "str 'abc'"
+    """
+    text = repr(x)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def _is_numpy_bool(x: object) -> bool:
+    kind = type(x)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+
+
+def as_float(x: object, where: str = "Value()") -> float:
+    """Convert a real number (int, float, bool, Fraction or numpy real scalar) to a finite float.
+
+    Args:
+        x: the number to convert.
+        where: the name of the caller, used in the error message.
+
+    Raises:
+        TypeError: ``x`` is not a real number (a str, None, complex, list, an array ...).
+        DomainError: ``x`` is NaN or infinite, or too large for a float.
+
+    Example:
+        >>> as_float(3)
+        3.0
+    """
+    if type(x) is float:
+        value = x
+    elif isinstance(x, numbers.Real) or _is_numpy_bool(x):
+        try:
+            value = float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise DomainError(
+                f"{where} got {describe(x)}, which is too large for a float (max about 1.8e308)"
+            ) from None
+    else:
+        raise TypeError(
+            f"{where} expects a real number (int, float or numpy scalar), got {describe(x)}"
+        )
+    if not math.isfinite(value):
+        raise DomainError(
+            f"{where} expects a finite number, got {value!r}. NaN and infinity are not allowed "
+            "in a graph; find where the value came from (a division by zero, an overflow) and fix it there"
+        )
+    return value
