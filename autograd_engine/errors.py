@@ -74,6 +74,7 @@ def as_float(x: object, where: str = "Value()") -> float:
     if not math.isfinite(value):
         raise DomainError(
             f"{where} expects a finite number, got {value!r}. NaN and infinity are not allowed "
-            "in a graph; find where the value came from (a division by zero, an overflow) and fix it there"
+            "in a graph; find where the value came from (a division by zero, an overflow) and "
+            "fix it there"
         )
     return value

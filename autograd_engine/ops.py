@@ -42,7 +42,7 @@ Defining an operation (the whole contract)::
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import DomainError, as_float
@@ -53,26 +53,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_OPS",
-    "Op",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Neg",
-    "PowConst",
-    "Pow",
-    "Exp",
-    "Log",
-    "Sqrt",
-    "Tanh",
-    "Sigmoid",
-    "Relu",
-    "LeakyRelu",
-    "Softplus",
-    "Sin",
-    "Cos",
     "Abs",
+    "Add",
+    "Cos",
+    "Div",
+    "Exp",
+    "LeakyRelu",
+    "Log",
+    "Mul",
+    "Neg",
+    "Op",
+    "Pow",
+    "PowConst",
+    "Relu",
+    "Sigmoid",
+    "Sin",
+    "Softplus",
+    "Sqrt",
+    "Sub",
     "Sum",
+    "Tanh",
 ]
 
 #: A number or a Value: what ``backward`` rules receive and return.
@@ -110,16 +110,26 @@ class Op:
             BUILTIN_OPS[cls.name] = cls
 
     # -- what a subclass implements -------------------------------------------------------------
+    # Each subclass names its own inputs (forward(self, x), forward(self, a, b)), so the type
+    # checker sees these two as callables of any arity; at run time the defaults below explain
+    # what is missing.
 
-    def forward(self, *inputs: float) -> float:
-        """Compute the op on plain floats. Raise ``ValueError(reason)`` outside the domain."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward(self, *inputs)")
+    if TYPE_CHECKING:
+        forward: Callable[..., float]
+        backward: Callable[..., tuple[Scalar, ...]]
+    else:
 
-    def backward(self, grad: Scalar, out: Scalar, *inputs: Scalar) -> tuple[Scalar, ...]:
-        """Return ``grad * d(out)/d(input)`` for each input (floats, or Values with create_graph)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement backward(self, grad, out, *inputs)"
-        )
+        def forward(self, *inputs):
+            """Compute the op on plain floats. Raise ``ValueError(reason)`` outside the domain."""
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement forward(self, *inputs)"
+            )
+
+        def backward(self, grad, out, *inputs):
+            """Return ``grad * d(out)/d(input)`` per input (floats, or Values)."""
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement backward(self, grad, out, *inputs)"
+            )
 
     # -- how the engine applies it --------------------------------------------------------------
 
@@ -346,7 +356,8 @@ class Pow(Op):
         if a <= 0.0:
             raise ValueError(
                 "Value ** Value needs a positive base, because the derivative with respect to "
-                "the exponent uses log(base); for a constant exponent write x ** 2 with a plain number"
+                "the exponent uses log(base); for a constant exponent write x ** 2 with a plain "
+                "number"
             )
         return float(a**b)
 

@@ -48,7 +48,7 @@ class Value:
         4.0
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_operation")
+    __slots__ = ("_operation", "_prev", "data", "grad", "label")
 
     data: float
     grad: Any  # float, or Value after backward(create_graph=True)
