@@ -51,15 +51,27 @@ def backward(root: Value, create_graph: bool = False) -> None:
     try:
         for node in reversed(order):
             op = node._operation
-            if op is None:
+            if op is None:  # a leaf: nothing below it
                 continue
             g = node.grad
             if g - g != 0.0:  # inf or NaN: a gradient overflowed
                 raise OverflowError(f"the gradient arriving at this node is {g!r}")
+            # chain rule: each parent gets the upstream grad times its local derivative, added
+            # to what it already has (a parent used twice gets both terms)
             parents = node._prev
-            terms = op.backward(g, node.data, *[p.data for p in parents])
-            for parent, term in zip(parents, terms):
-                parent.grad += term  # chain rule: sum over every use of the parent
+            if len(parents) == 2:
+                a, b = parents
+                term_a, term_b = op.backward(g, node.data, a.data, b.data)
+                a.grad += term_a
+                b.grad += term_b
+            elif len(parents) == 1:
+                (a,) = parents
+                (term_a,) = op.backward(g, node.data, a.data)
+                a.grad += term_a
+            else:
+                terms = op.backward(g, node.data, *[p.data for p in parents])
+                for parent, term in zip(parents, terms):
+                    parent.grad += term
     except (ArithmeticError, ValueError) as exc:
         for n, old in zip(order, earlier):
             n.grad = old

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["DomainError", "as_float", "describe"]
+__all__ = ["DomainError", "as_float", "describe", "is_real_number"]
 
 
 class DomainError(ValueError):
@@ -41,6 +41,14 @@ def describe(x: Any) -> str:
 def _is_numpy_bool(x: object) -> bool:
     kind = type(x)
     return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+
+
+def is_real_number(x: object) -> bool:
+    """True for what :func:`as_float` accepts: int, float, bool, Fraction, numpy real scalars."""
+    kind = type(x)
+    if kind is float or kind is int:  # the common cases first, without an ABC check
+        return True
+    return isinstance(x, numbers.Real) or _is_numpy_bool(x)
 
 
 def as_float(x: object, where: str = "Value()") -> float:

@@ -29,20 +29,27 @@ def topological_order(*roots: Value) -> list[Value]:
         ['a', 'b', '*', '+']
     """
     order: list[Value] = []
-    visited: set[Value] = set()
-    # Depth-first post-order with an explicit stack. An entry (node, True) means "all parents of
-    # node are in `order` now, so node can follow them".
-    stack: list[tuple[Value, bool]] = [(root, False) for root in reversed(roots)]
+    expanded: set[Value] = set()  # nodes whose parents have been pushed
+    emitted: set[Value] = set()  # nodes already in `order`
+    # Depth-first post-order with an explicit stack. A node is pushed back under its parents when
+    # it is expanded; when it surfaces again, all its parents are in `order`, so it can follow.
+    # No tuple or iterator per node: this walk is on the hot path of every backward().
+    stack: list[Value] = list(reversed(roots))
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
+        node = stack.pop()
+        if node in expanded:
+            if node not in emitted:
+                emitted.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        parents = node._prev
+        if not parents:  # a leaf can follow at once
+            emitted.add(node)
             order.append(node)
             continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in reversed(node._prev):  # reversed, so the first parent is visited first
-            if parent not in visited:
-                stack.append((parent, False))
+        stack.append(node)
+        for parent in reversed(parents):  # reversed, so the first parent is visited first
+            if parent not in expanded:
+                stack.append(parent)
     return order

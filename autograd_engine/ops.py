@@ -45,8 +45,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import value as _value  # a cycle: value.py imports this module; used at call time only
 from .errors import DomainError, as_float
-from .grad_mode import _GRAD_ENABLED
 
 if TYPE_CHECKING:
     from .value import Value
@@ -138,34 +138,25 @@ class Op:
         return self.symbol
 
     def __call__(self, *operands: Value | float) -> Value:
-        """Apply the op to Values or plain numbers and return the resulting ``Value``."""
-        from .value import Value  # deferred: value.py imports this module
+        """Apply the op to Values or plain numbers and return the resulting ``Value``.
 
+        Example:
+            >>> from autograd_engine import Value
+            >>> MUL(Value(2.0), 3).data
+            6.0
+        """
         if self.arity and len(operands) != self.arity:
             raise TypeError(
                 f"{self.name} takes {self.arity} input(s), got {len(operands)}: {operands!r}"
             )
-        parents = tuple(
-            x if isinstance(x, Value) else Value(as_float(x, f"{self.name}()")) for x in operands
+        return _value.apply(self, operands)
+
+    def not_finite_error(self, parents: Sequence[Value], data: float) -> DomainError:
+        """The error for a forward result that overflowed to inf (or became NaN)."""
+        return DomainError(
+            f"{self.name}: the result is not a finite float ({data!r}) for "
+            f"{_inputs_text(parents)}. An overflow: scale the inputs down"
         )
-        return self.apply(parents)
-
-    def apply(self, parents: tuple[Value, ...]) -> Value:
-        """Run ``forward`` on the parents' data and record the result as a node of the graph."""
-        from .value import Value
-
-        try:
-            data = self.forward(*[p.data for p in parents])
-        except (ArithmeticError, ValueError) as exc:
-            raise self.domain_error(parents, exc) from None
-        if data - data != 0.0:  # true only for inf and NaN: the cheapest finiteness test
-            raise DomainError(
-                f"{self.name}: the result is not a finite float ({data!r}) for "
-                f"{_inputs_text(parents)}. An overflow: scale the inputs down"
-            )
-        if _GRAD_ENABLED.get():
-            return Value._node(data, parents, self)
-        return Value._node(data, (), None)
 
     def domain_error(self, parents: Sequence[Value], exc: BaseException) -> DomainError:
         """Turn a failure inside ``forward`` into a DomainError naming the op and its inputs."""

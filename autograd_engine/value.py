@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .errors import as_float
+from . import autodiff as _autodiff
+from . import ops as _ops  # a cycle: ops.py uses this module at call time only
+from .errors import as_float, describe, is_real_number
+from .grad_mode import _GRAD_ENABLED
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -72,10 +75,10 @@ class Value:
         self._prev = ()
         self._operation = None
 
-    @classmethod
-    def _node(cls, data: float, parents: tuple[Value, ...], operation: Op | None) -> Value:
-        """Create a node from an op's result (already a checked float): the engine's fast path."""
-        out = cls.__new__(cls)
+    @staticmethod
+    def _node(data: float, parents: tuple[Value, ...], operation: Op | None) -> Value:
+        """Create a node from a checked, finite float without validating it again."""
+        out = _new_object(Value)
         out.data = data
         out.grad = 0.0
         out.label = ""
@@ -91,84 +94,86 @@ class Value:
     # -- arithmetic: each line applies one op from ops.py --------------------------------------
 
     def __add__(self, other: Value | float) -> Value:
-        return _ops.ADD(self, other)
+        return _binary(_ops.ADD, self, other)
 
     def __radd__(self, other: Value | float) -> Value:
-        return _ops.ADD(other, self)
+        return _binary(_ops.ADD, other, self)
 
     def __sub__(self, other: Value | float) -> Value:
-        return _ops.SUB(self, other)
+        return _binary(_ops.SUB, self, other)
 
     def __rsub__(self, other: Value | float) -> Value:
-        return _ops.SUB(other, self)
+        return _binary(_ops.SUB, other, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        return _ops.MUL(self, other)
+        return _binary(_ops.MUL, self, other)
 
     def __rmul__(self, other: Value | float) -> Value:
-        return _ops.MUL(other, self)
+        return _binary(_ops.MUL, other, self)
 
     def __truediv__(self, other: Value | float) -> Value:
-        return _ops.DIV(self, other)
+        return _binary(_ops.DIV, self, other)
 
     def __rtruediv__(self, other: Value | float) -> Value:
-        return _ops.DIV(other, self)
+        return _binary(_ops.DIV, other, self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         if isinstance(exponent, Value):
-            return _ops.POW(self, exponent)
-        return _ops.PowConst(exponent)(self)
+            return _binary(_ops.POW, self, exponent)
+        if not is_real_number(exponent):
+            return NotImplemented
+        return _unary(_ops.PowConst(exponent), self)
 
     def __rpow__(self, base: Value | float) -> Value:
-        return _ops.POW(base, self)
+        return _binary(_ops.POW, base, self)
 
     def __neg__(self) -> Value:
-        return _ops.NEG(self)
+        return _unary(_ops.NEG, self)
 
     def __abs__(self) -> Value:
-        return _ops.ABS(self)
+        return _unary(_ops.ABS, self)
 
     # -- elementary functions ------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e to the power of this Value."""
-        return _ops.EXP(self)
+        return _unary(_ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; needs data > 0."""
-        return _ops.LOG(self)
+        return _unary(_ops.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; needs data >= 0 (and > 0 to back-propagate through it)."""
-        return _ops.SQRT(self)
+        return _unary(_ops.SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, in (-1, 1)."""
-        return _ops.TANH(self)
+        return _unary(_ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x), in (0, 1)."""
-        return _ops.SIGMOID(self)
+        return _unary(_ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x)."""
-        return _ops.RELU(self)
+        return _unary(_ops.RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, else slope * x."""
-        return _ops.LeakyRelu(slope)(self)
+        return _unary(_ops.LeakyRelu(slope), self)
 
     def softplus(self) -> Value:
         """log(1 + e^x), a smooth relu."""
-        return _ops.SOFTPLUS(self)
+        return _unary(_ops.SOFTPLUS, self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
-        return _ops.SIN(self)
+        return _unary(_ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine (radians)."""
-        return _ops.COS(self)
+        return _unary(_ops.COS, self)
 
     @staticmethod
     def sum(terms: Iterable[Value | float]) -> Value:
@@ -178,7 +183,7 @@ class Value:
             >>> Value.sum([Value(1.0), Value(2.0), 3]).data
             6.0
         """
-        return _ops.SUM(*terms)
+        return apply(_ops.SUM, tuple(terms))
 
     # -- gradients -----------------------------------------------------------------------------
 
@@ -240,6 +245,109 @@ def _data_of(x: Value | float) -> float:
     return x.data if isinstance(x, Value) else as_float(x, "comparison with a Value")
 
 
-# Imported last: ops.py and autodiff.py use Value, and Value's methods use them at call time.
-from . import autodiff as _autodiff  # noqa: E402
-from . import ops as _ops  # noqa: E402
+# -- applying an op: run its forward on the inputs' data, check it, record the node ------------
+# Three shapes of the same steps (one input, two inputs, any number), because Value's operators
+# are the engine's hot path and Python charges for every extra call and tuple.
+
+_new_object = object.__new__
+
+
+def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
+    """The node for ``op``'s result: finite, and recorded only while grad mode is on."""
+    if data - data != 0.0:  # true only for inf and NaN: the cheapest finiteness test
+        raise op.not_finite_error(parents, data)
+    out = _new_object(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GRAD_ENABLED.get():
+        out._prev = parents
+        out._operation = op
+    else:
+        out._prev = ()
+        out._operation = None
+    return out
+
+
+def _constant(x: object, op: Op) -> Value | None:
+    """A plain number as a constant leaf Value; None when ``x`` is not a real number."""
+    out = _new_object(Value)
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, checked cheaply
+        out.data = x
+    elif is_real_number(x):
+        out.data = as_float(x, op.name)
+    else:
+        return None
+    out.grad = 0.0
+    out.label = ""
+    out._prev = ()
+    out._operation = None
+    return out
+
+
+def _unary(op: Op, x: Value) -> Value:
+    try:
+        data = op.forward(x.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise op.domain_error((x,), exc) from None
+    if data - data != 0.0:
+        raise op.not_finite_error((x,), data)
+    # _record's steps written out: this and _binary run once per node built, and a call costs
+    out = _new_object(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GRAD_ENABLED.get():
+        out._prev = (x,)
+        out._operation = op
+    else:
+        out._prev = ()
+        out._operation = None
+    return out
+
+
+def _binary(op: Op, a: Value | object, b: Value | object) -> Value:
+    """``op(a, b)`` for Values or numbers; NotImplemented for other types, so Python raises its
+    usual ``TypeError: unsupported operand type(s)``."""
+    if not isinstance(a, Value):
+        a = _constant(a, op)
+        if a is None:
+            return NotImplemented  # type: ignore[no-any-return]  # the operator protocol
+    if not isinstance(b, Value):
+        b = _constant(b, op)
+        if b is None:
+            return NotImplemented  # type: ignore[no-any-return]
+    try:
+        data = op.forward(a.data, b.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise op.domain_error((a, b), exc) from None
+    if data - data != 0.0:
+        raise op.not_finite_error((a, b), data)
+    out = _new_object(Value)  # _record's steps written out, as in _unary
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GRAD_ENABLED.get():
+        out._prev = (a, b)
+        out._operation = op
+    else:
+        out._prev = ()
+        out._operation = None
+    return out
+
+
+def _constant_or_error(x: object, op: Op) -> Value:
+    constant = _constant(x, op)
+    if constant is None:
+        raise TypeError(f"{op.name}() expects Values or real numbers, got {describe(x)}")
+    return constant
+
+
+def apply(op: Op, operands: tuple[Value | float, ...]) -> Value:
+    """``op(*operands)`` for any number of Values or numbers (numbers become constant leaves)."""
+    parents = tuple(x if isinstance(x, Value) else _constant_or_error(x, op) for x in operands)
+    try:
+        data = op.forward(*[p.data for p in parents])
+    except (ArithmeticError, ValueError) as exc:
+        raise op.domain_error(parents, exc) from None
+    return _record(op, data, parents)
