@@ -15,7 +15,7 @@ from .graph import topological_order
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["backward", "grad", "zero_grad"]
+__all__ = ["backward", "backward_step", "grad", "zero_grad"]
 
 
 def _backward_error(node: Value, exc: BaseException) -> DomainError:
@@ -28,7 +28,7 @@ def _backward_error(node: Value, exc: BaseException) -> DomainError:
     reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
     return DomainError(
         f"backward through {op.name} failed at inputs ({parents}): {reason}. "
-        "Every grad was left as it was before this backward() call"
+        "No grad was changed by this call"
     )
 
 
@@ -79,6 +79,19 @@ def backward(root: Value, create_graph: bool = False) -> None:
     for n, old in zip(order, earlier):
         if not _is_zero(old):
             n.grad = old + n.grad
+
+
+def backward_step(node: Value) -> None:
+    """Propagate ``node.grad`` one step: add grad times local derivative to each input's grad."""
+    op = node._operation
+    if op is None:
+        return
+    try:
+        terms = op.backward(float(node.grad), node.data, *[p.data for p in node._prev])
+    except (ArithmeticError, ValueError) as exc:
+        raise _backward_error(node, exc) from None
+    for parent, term in zip(node._prev, terms):
+        parent.grad += term
 
 
 def _is_zero(x: Any) -> bool:

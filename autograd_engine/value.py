@@ -205,6 +205,20 @@ class Value:
         """
         _autodiff.backward(self, create_graph=create_graph)
 
+    def _backward(self) -> None:
+        """One step of backward by hand, as in micrograd's lecture: add ``self.grad`` times each
+        local derivative to the grads of this node's inputs (nothing for a leaf).
+
+        Example:
+            >>> a, b = Value(2.0), Value(3.0)
+            >>> c = a * b
+            >>> c.grad = 1.0
+            >>> c._backward()
+            >>> a.grad, b.grad
+            (3.0, 2.0)
+        """
+        _autodiff.backward_step(self)
+
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this Value and on every node it depends on."""
         _autodiff.zero_grad(self)
