@@ -67,6 +67,11 @@ class Value:
                 "Value(data, _children, _op) cannot record an operation by itself here: define "
                 "the operation as a subclass of autograd_engine.Op (see its docstring) and call it"
             )
+        if isinstance(data, Value):
+            raise TypeError(
+                f"Value() expects a real number, got another Value ({data!r}); use it as it is, "
+                "or Value(v.data) for an independent copy, or v.detach() to cut its history"
+            )
         if not isinstance(label, str):
             raise TypeError(f"Value(label=...) expects a str, got {type(label).__name__} {label!r}")
         self.data = as_float(data)
