@@ -6,26 +6,84 @@ Build expressions from :class:`Value` objects, call ``backward()`` and read ever
 from __future__ import annotations
 
 from .autodiff import grad
+from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .errors import DomainError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .graph import topological_order
+from .losses import (
+    bce_loss,
+    bce_with_logits_loss,
+    cross_entropy_loss,
+    hinge_loss,
+    l2_regularization,
+    log_softmax,
+    logsumexp,
+    mse_loss,
+    softmax,
+)
+from .nn import MLP, Layer, Module, Neuron
 from .ops import Op
+from .optim import SGD, Adam, Optimizer
+from .serialization import StateDictError
+from .torch_export import to_torch
+from .training import (
+    History,
+    accuracy,
+    argmax,
+    binary_accuracy,
+    fit,
+    model_accuracy,
+    multiclass_accuracy,
+    predict_class,
+)
 from .value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
     "DomainError",
     "GradcheckError",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
     "Op",
+    "Optimizer",
+    "StateDictError",
     "Value",
+    "accuracy",
+    "argmax",
+    "bce_loss",
+    "bce_with_logits_loss",
+    "binary_accuracy",
+    "cross_entropy_loss",
     "enable_grad",
+    "fit",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "hinge_loss",
     "is_grad_enabled",
+    "l2_regularization",
+    "log_softmax",
+    "logsumexp",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "model_accuracy",
+    "mse_loss",
+    "multiclass_accuracy",
     "no_grad",
     "numerical_gradient",
+    "predict_class",
+    "softmax",
+    "to_torch",
     "topological_order",
+    "train_test_split",
 ]
