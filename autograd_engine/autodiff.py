@@ -21,7 +21,12 @@ __all__ = ["backward", "backward_step", "grad", "zero_grad"]
 def _backward_error(node: Value, exc: BaseException) -> DomainError:
     """A DomainError for a derivative that failed while back-propagating through ``node``."""
     op = node._operation
-    assert op is not None  # only nodes with an op run a backward rule
+    if op is None:  # a leaf: the gradient that arrived at it overflowed
+        label = f" (label {node.label!r})" if node.label else ""
+        return DomainError(
+            f"backward: the gradient of the leaf {node.data!r}{label} is not finite ({exc}). "
+            "No grad was changed by this call"
+        )
     parents = ", ".join(
         f"{p.data!r}" + (f" (label {p.label!r})" if p.label else "") for p in node._prev
     )
@@ -72,6 +77,10 @@ def backward(root: Value, create_graph: bool = False) -> None:
                 terms = op.backward(g, node.data, *[p.data for p in parents])
                 for parent, term in zip(parents, terms):
                     parent.grad += term
+        for node in order:  # the loop checked each node with an op; this checks the leaves too
+            g = node.grad
+            if g - g != 0.0:
+                raise OverflowError(f"the gradient arriving at this node is {g!r}")
     except (ArithmeticError, ValueError) as exc:
         for n, old in zip(order, earlier):
             n.grad = old
@@ -121,6 +130,11 @@ def _gradients(order: list[Value], create_graph: bool) -> dict[Value, Any]:
                 terms = op.backward(g, node.data, *[p.data for p in node._prev])
             for parent, term in zip(node._prev, terms):
                 gradients[parent] = gradients[parent] + term if parent in gradients else term
+        if not create_graph:  # (Value arithmetic checks its own results)
+            for node in gradients:  # `node` names the culprit in the error below
+                g = gradients[node]
+                if g - g != 0.0:
+                    raise OverflowError(f"the gradient arriving at this node is {g!r}")
     except (ArithmeticError, ValueError) as exc:
         if isinstance(exc, DomainError):
             raise

@@ -1,0 +1,280 @@
+"""The numeric policy, case by case: no NaN or infinity ever enters a graph.
+
+Out-of-domain inputs, overflow and infinite derivatives raise ``DomainError`` (a ``ValueError``)
+whose message names the op, the offending value and its label; defined edge points give the
+values and derivatives listed in the README's "Numeric policy" table. A backward pass that fails
+leaves every ``.grad`` as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+
+import pytest
+
+from autograd_engine import DomainError, Value, grad, topological_order
+
+np = pytest.importorskip("numpy")
+
+
+def value_and_derivative(f: Callable[[Value], Value], x: float) -> tuple[float, float]:
+    v = Value(x)
+    out = f(v)
+    out.backward()
+    assert grad(out, [v]) == [v.grad]  # the functional form agrees
+    return out.data, v.grad
+
+
+# -- out of the domain: DomainError naming op, value and label ------------------------------------
+
+OUT_OF_DOMAIN = [
+    ("log(0)", lambda a: a.log(), 0.0, "log"),
+    ("log(-1)", lambda a: a.log(), -1.0, "log"),
+    ("sqrt(-1)", lambda a: a.sqrt(), -1.0, "sqrt"),
+    ("1 / a at 0", lambda a: 1 / a, 0.0, "div"),
+    ("Value(1) / a at 0", lambda a: Value(1.0) / a, 0.0, "div"),
+    ("a ** -1 at 0", lambda a: a**-1, 0.0, "pow_const"),
+    ("a ** -2.5 at 0", lambda a: a**-2.5, 0.0, "pow_const"),
+    ("a ** (1/3) at -8", lambda a: a ** (1 / 3), -8.0, "pow_const"),
+    ("a ** 0.5 at -1", lambda a: a**0.5, -1.0, "pow_const"),
+    ("a ** Value(2) at 0", lambda a: a ** Value(2.0), 0.0, "pow"),
+    ("a ** Value(2) at -2", lambda a: a ** Value(2.0), -2.0, "pow"),
+    ("exp(1000)", lambda a: a.exp(), 1000.0, "exp"),
+    ("exp(710)", lambda a: a.exp(), 710.0, "exp"),
+    ("a * 10 at 1e308", lambda a: a * 10, 1e308, "mul"),
+    ("a + a at 1e308", lambda a: a + a, 1e308, "add"),
+    ("a - (-a) at 1e308", lambda a: a - (-a), 1e308, "sub"),
+    ("a / 1e-10 at 1e308", lambda a: a / 1e-10, 1e308, "div"),
+    ("a ** 2 at 1e200", lambda a: a**2, 1e200, "pow_const"),
+    ("a ** Value(2) at 1e200", lambda a: a ** Value(2.0), 1e200, "pow"),
+    ("Value.sum([a, a]) at 1e308", lambda a: Value.sum([a, a]), 1e308, "sum"),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "op_name"), [case[1:] for case in OUT_OF_DOMAIN], ids=[c[0] for c in OUT_OF_DOMAIN]
+)
+def test_out_of_domain_or_overflow_raises_domain_error_naming_op_value_and_label(
+    f: Callable[[Value], Value], x: float, op_name: str
+) -> None:
+    a = Value(x, label="my_input")
+    with pytest.raises(DomainError) as info:
+        f(a)
+    message = str(info.value)
+    assert op_name in message
+    assert repr(x) in message
+    assert "my_input" in message
+
+
+def test_reflected_operators_out_of_domain_raise_too() -> None:
+    with pytest.raises(DomainError, match="div"):
+        Value(1.0) / 0
+    with pytest.raises(DomainError, match="pow"):
+        (-2.0) ** Value(0.5)
+    with pytest.raises(DomainError, match="pow"):
+        0 ** Value(1.0)
+    with pytest.raises(DomainError, match="pow"):
+        10.0 ** Value(400.0)
+
+
+def test_domain_error_is_a_value_error() -> None:
+    assert issubclass(DomainError, ValueError)
+    with pytest.raises(ValueError):
+        Value(-1.0).log()
+
+
+def test_negative_base_with_fractional_exponent_never_gives_complex_data() -> None:
+    for exponent in (0.5, 1 / 3, -0.5, 2.5):
+        with pytest.raises(DomainError, match="negative base"):
+            Value(-2.0) ** exponent
+
+
+@pytest.mark.parametrize(
+    "bad", [math.nan, math.inf, -math.inf, np.float64("nan"), np.float32("inf")], ids=repr
+)
+def test_nan_and_inf_inputs_raise_domain_error(bad: float) -> None:
+    x = Value(1.0)
+    with pytest.raises(DomainError, match="finite"):
+        Value(bad)
+    for build in (
+        lambda: x + bad,
+        lambda: bad + x,
+        lambda: x * bad,
+        lambda: bad / x,
+        lambda: x - bad,
+        lambda: x**bad,
+        lambda: bad**x,
+        lambda: x.leaky_relu(bad),
+        lambda: Value.sum([x, bad]),
+    ):
+        with pytest.raises(DomainError):
+            build()
+
+
+def test_numbers_too_large_for_a_float_raise_domain_error() -> None:
+    with pytest.raises(DomainError, match="too large"):
+        Value(10**400)
+    with pytest.raises(DomainError, match="too large"):
+        Value(Fraction(10**400, 3))
+    with pytest.raises(DomainError):
+        Value(1.0) + 10**400
+
+
+# -- defined edge points: values and derivatives ---------------------------------------------------
+
+EDGE_POINTS = [
+    ("sqrt(0)", lambda a: a.sqrt(), 0.0, 0.0, None),
+    ("0 ** 0", lambda a: a**0, 0.0, 1.0, 0.0),
+    ("0 ** 0.0 as float", lambda a: a**0.0, 0.0, 1.0, 0.0),
+    ("0 ** 1", lambda a: a**1, 0.0, 0.0, 1.0),
+    ("0 ** 2", lambda a: a**2, 0.0, 0.0, 0.0),
+    ("0 ** 1.5", lambda a: a**1.5, 0.0, 0.0, 0.0),
+    ("(-2) ** 3", lambda a: a**3, -2.0, -8.0, 12.0),
+    ("(-2) ** -1", lambda a: a**-1, -2.0, -0.5, -0.25),
+    ("(-2) ** 2.0", lambda a: a**2.0, -2.0, 4.0, -4.0),
+    ("relu(0)", lambda a: a.relu(), 0.0, 0.0, 0.0),
+    ("relu(-0.0)", lambda a: a.relu(), -0.0, 0.0, 0.0),
+    ("abs(0)", abs, 0.0, 0.0, 0.0),
+    ("abs(-0.0)", abs, -0.0, 0.0, 0.0),
+    ("leaky_relu(0, 0.2)", lambda a: a.leaky_relu(0.2), 0.0, 0.0, 0.2),
+    ("tanh(1000)", lambda a: a.tanh(), 1000.0, 1.0, 0.0),
+    ("tanh(-1000)", lambda a: a.tanh(), -1000.0, -1.0, 0.0),
+    ("sigmoid(1000)", lambda a: a.sigmoid(), 1000.0, 1.0, 0.0),
+    ("sigmoid(-1000)", lambda a: a.sigmoid(), -1000.0, 0.0, 0.0),
+    ("softplus(1000)", lambda a: a.softplus(), 1000.0, 1000.0, 1.0),
+    ("softplus(-1000)", lambda a: a.softplus(), -1000.0, 0.0, 0.0),
+    ("exp(-1000)", lambda a: a.exp(), -1000.0, 0.0, 0.0),
+    ("exp(709)", lambda a: a.exp(), 709.0, math.exp(709.0), math.exp(709.0)),
+    ("log(1)", lambda a: a.log(), 1.0, 0.0, 1.0),
+    ("1 ** Value", lambda a: Value(1.0) ** a, 5.0, 1.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "value", "derivative"),
+    [case[1:] for case in EDGE_POINTS],
+    ids=[c[0] for c in EDGE_POINTS],
+)
+def test_edge_points_have_the_documented_value_and_derivative(
+    f: Callable[[Value], Value], x: float, value: float, derivative: float | None
+) -> None:
+    if derivative is None:  # the value is defined, the derivative is infinite
+        a = Value(x, label="edge")
+        out = f(a)
+        assert out.data == value
+        with pytest.raises(DomainError, match="infinite") as info:
+            out.backward()
+        assert "edge" in str(info.value)
+        assert a.grad == 0.0
+    else:
+        assert value_and_derivative(f, x) == (value, derivative)
+
+
+def test_sqrt_at_zero_has_value_zero_and_backward_through_it_raises() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt()
+    assert y.data == 0.0
+    with pytest.raises(DomainError, match="sqrt") as info:
+        y.backward()
+    assert "x" in str(info.value)
+    with pytest.raises(DomainError, match="sqrt"):
+        grad(y, [x])
+
+
+def test_fractional_power_below_one_at_zero_has_an_infinite_derivative() -> None:
+    for exponent in (0.5, 0.25):
+        x = Value(0.0, label="x")
+        y = x**exponent
+        assert y.data == 0.0
+        with pytest.raises(DomainError, match="infinite"):
+            y.backward()
+
+
+def test_second_derivative_of_x_to_the_1_5_at_zero_is_reported_infinite() -> None:
+    x = Value(0.0)
+    (first,) = grad(x**1.5, [x], create_graph=True)
+    assert first.data == 0.0
+    with pytest.raises(DomainError, match="infinite"):
+        grad(first, [x])
+
+
+# -- gradients that overflow, and what a failed backward leaves behind --------------------------
+
+
+def test_gradient_overflowing_at_an_intermediate_node_raises_domain_error() -> None:
+    x = Value(1e-300, label="x")
+    u = x + 0.0
+    y = (u * 1e300) * 1e300  # dy/d(u*1e300) = 1e300: fine; dy/du = 1e600: overflows
+    with pytest.raises(DomainError):
+        y.backward()
+    assert [n.grad for n in topological_order(y)] == [0.0] * 7
+
+
+def test_gradient_overflowing_at_a_leaf_raises_domain_error() -> None:
+    x = Value(1e-310, label="tiny")  # d log(x)/dx = 1/x = 1e310 > the largest float
+    y = x.log()
+    with pytest.raises(DomainError) as info:
+        y.backward()
+    assert "tiny" in str(info.value)
+    assert x.grad == 0.0 and y.grad == 0.0
+    with pytest.raises(DomainError):
+        grad(y, [x])
+
+
+def test_gradient_overflowing_at_a_leaf_through_a_product_raises_domain_error() -> None:
+    x, c, d = Value(1e-300, label="x"), Value(1e300), Value(1e300)
+    z = (c * x) * d  # z = 1e300 is fine, dz/dx = c * d = 1e600 is not
+    with pytest.raises(DomainError):
+        z.backward()
+    assert [n.grad for n in topological_order(z)] == [0.0] * 5
+    with pytest.raises(DomainError):
+        grad(z, [x])
+
+
+def _graph_with_a_bad_branch() -> tuple[Value, list[Value]]:
+    """A graph whose backward fails at sqrt(0) after some grads have been added."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.0, label="c")
+    out = (a * b).tanh() + a * a + c.sqrt() * b
+    return out, [a, b, c]
+
+
+def test_failed_backward_leaves_every_grad_as_it_was() -> None:
+    out, _ = _graph_with_a_bad_branch()
+    # give every node some earlier gradient, from another root over the same leaves
+    nodes = topological_order(out)
+    for i, node in enumerate(nodes):
+        node.grad = 0.5 * i - 1.0
+    before = [n.grad for n in nodes]
+    with pytest.raises(DomainError, match="sqrt"):
+        out.backward()
+    assert [n.grad for n in nodes] == before
+    with pytest.raises(DomainError, match="sqrt"):
+        out.backward(create_graph=True)
+    assert [n.grad for n in nodes] == before
+
+
+def test_failed_functional_grad_touches_no_grad() -> None:
+    out, leaves = _graph_with_a_bad_branch()
+    with pytest.raises(DomainError):
+        grad(out, leaves)
+    with pytest.raises(DomainError):
+        grad(out, leaves, create_graph=True)
+    assert all(n.grad == 0.0 for n in topological_order(out))
+
+
+def test_backward_error_names_the_op_the_inputs_and_their_labels() -> None:
+    out, _ = _graph_with_a_bad_branch()
+    with pytest.raises(DomainError) as info:
+        out.backward()
+    message = str(info.value)
+    assert "sqrt" in message and "0.0" in message and "'c'" in message
+
+
+def test_no_value_in_a_successful_graph_holds_nan_or_inf() -> None:
+    x = Value(-1000.0)
+    out = x.sigmoid() + x.tanh() + x.softplus() + x.exp() + (-x).sigmoid() + (-x).tanh()
+    out.backward()
+    for node in topological_order(out):
+        assert math.isfinite(node.data) and math.isfinite(node.grad)
