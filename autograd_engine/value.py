@@ -261,7 +261,11 @@ class Value:
 
 
 def _data_of(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else as_float(x, "comparison with a Value")
+    if isinstance(x, Value):
+        return x.data
+    if is_real_number(x):
+        return x  # compared as Python compares numbers: a bound like math.inf is fine here
+    return as_float(x, "comparison with a Value")  # raises TypeError naming what arrived
 
 
 # -- applying an op: run its forward on the inputs' data, check it, record the node ------------

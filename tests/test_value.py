@@ -1,0 +1,287 @@
+"""``Value`` as a Python object: what it accepts, operators, comparisons, identity, display."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from autograd_engine import DomainError, Value
+
+np = pytest.importorskip("numpy")
+
+# -- construction ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (2, 2.0),
+        (-3.5, -3.5),
+        (True, 1.0),
+        (False, 0.0),
+        (Fraction(1, 4), 0.25),
+        (np.float32(1.5), 1.5),
+        (np.float64(-2.25), -2.25),
+        (np.int64(7), 7.0),
+        (np.int8(-3), -3.0),
+        (np.uint16(9), 9.0),
+        (np.bool_(True), 1.0),
+        (np.bool_(False), 0.0),
+    ],
+    ids=lambda x: f"{type(x).__name__}({x})",
+)
+def test_real_numbers_are_accepted_and_stored_as_python_float(number: Any, expected: float) -> None:
+    v = Value(number)
+    assert type(v.data) is float
+    assert v.data == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2.0",
+        None,
+        1 + 2j,
+        [1.0],
+        (1.0,),
+        {"a": 1.0},
+        {1.0},
+        np.array([1.0, 2.0]),
+        np.array(1.0),
+        np.complex128(1 + 1j),
+        Decimal("1.5"),
+        object(),
+    ],
+    ids=lambda x: type(x).__name__,
+)
+def test_anything_but_a_real_number_raises_type_error_naming_what_arrived(bad: object) -> None:
+    with pytest.raises(TypeError) as info:
+        Value(bad)
+    assert type(bad).__name__ in str(info.value)
+
+
+def test_type_error_message_shows_the_offending_value() -> None:
+    with pytest.raises(TypeError, match="str 'abc'"):
+        Value("abc")
+
+
+def test_value_of_a_value_raises_type_error_suggesting_detach() -> None:
+    with pytest.raises(TypeError, match="detach"):
+        Value(Value(1.0))
+
+
+def test_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_new_value_is_a_leaf_with_zero_grad() -> None:
+    v = Value(2.0, label="a")
+    assert (v.data, v.grad, v.label, v._prev, v._op, v._operation) == (2.0, 0.0, "a", (), "", None)
+    assert Value(1.0).label == ""
+
+
+def test_micrograd_internal_constructor_arguments_are_refused_with_advice() -> None:
+    a = Value(1.0)
+    with pytest.raises(TypeError, match="Op"):
+        Value(2.0, (a, a), "+")
+
+
+def test_arbitrary_attributes_cannot_be_set_but_label_and_grad_can() -> None:
+    v = Value(1.0)
+    v.label = "renamed"
+    v.grad = 3.0
+    assert (v.label, v.grad) == ("renamed", 3.0)
+    with pytest.raises(AttributeError):
+        v.colour = "red"  # type: ignore[attr-defined]
+
+
+# -- operators ------------------------------------------------------------------------------------
+
+BINARY = [
+    (operator.add, 2.0, 3.0, 5.0),
+    (operator.sub, 2.0, 3.0, -1.0),
+    (operator.mul, 2.0, 3.0, 6.0),
+    (operator.truediv, 3.0, 2.0, 1.5),
+    (operator.pow, 2.0, 3.0, 8.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "a", "b", "expected"), BINARY, ids=lambda x: getattr(x, "__name__", "")
+)
+def test_operators_take_a_value_or_a_number_on_either_side(
+    op: Callable[[Any, Any], Any], a: float, b: float, expected: float
+) -> None:
+    for left, right in ((Value(a), Value(b)), (Value(a), b), (a, Value(b)), (int(a), Value(b))):
+        out = op(left, right)
+        assert isinstance(out, Value)
+        assert out.data == expected
+        if op is operator.pow and not isinstance(right, Value):
+            assert [p.data for p in out._prev] == [a]  # a plain exponent is part of the op
+        else:
+            assert [p.data for p in out._prev] == [a, b]  # a number became a constant leaf
+
+
+def test_unary_operators() -> None:
+    assert (-Value(2.0)).data == -2.0
+    assert abs(Value(-2.5)).data == 2.5
+    assert (+Value(1.0) if hasattr(Value, "__pos__") else Value(1.0)).data == 1.0
+
+
+def test_constant_operand_is_a_new_leaf_holding_the_number() -> None:
+    x = Value(3.0)
+    out = 2 - x
+    const, same = out._prev
+    assert same is x
+    assert (const.data, const._prev, const._operation) == (2.0, (), None)
+
+
+def test_prev_lists_parents_in_operand_order_repeating_a_parent_used_twice() -> None:
+    a, b = Value(2.0), Value(3.0)
+    assert (a * a)._prev == (a, a)
+    assert (b - a)._prev == (b, a)
+    assert (a / b)._prev == (a, b)
+    assert Value.sum([a, b, a])._prev == (a, b, a)
+
+
+@pytest.mark.parametrize(
+    "bad", ["a", None, 1 + 2j, [1.0], {"k": 1}], ids=lambda x: type(x).__name__
+)
+def test_operators_with_unsupported_types_raise_pythons_usual_type_error(bad: object) -> None:
+    v = Value(1.0)
+    for op in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow):
+        # Python's own messages ("unsupported operand type(s) for +: 'Value' and 'str'",
+        # "can't multiply sequence by non-int of type 'Value'") all name the Value type
+        with pytest.raises(TypeError, match="Value"):
+            op(v, bad)
+        with pytest.raises(TypeError, match="Value"):
+            op(bad, v)
+
+
+def test_unsupported_operand_lets_the_other_type_handle_the_operator() -> None:
+    class Other:
+        def __radd__(self, left: object) -> str:
+            return "Other.__radd__"
+
+        def __rmul__(self, left: object) -> str:
+            return "Other.__rmul__"
+
+        def __rpow__(self, left: object) -> str:
+            return "Other.__rpow__"
+
+    assert Value(1.0) + Other() == "Other.__radd__"
+    assert Value(1.0) * Other() == "Other.__rmul__"
+    assert Value(1.0) ** Other() == "Other.__rpow__"
+
+
+def test_numpy_scalars_work_on_either_side_of_an_operator() -> None:
+    v = Value(2.0)
+    for scalar in (np.float64(3.0), np.float32(3.0), np.int64(3)):
+        right = v * scalar
+        assert isinstance(right, Value) and right.data == 6.0
+        assert type(right._prev[1].data) is float
+        left = scalar * v
+        assert isinstance(left, Value) and left.data == 6.0
+    assert (v ** np.int64(2)).data == 4.0
+
+
+def test_value_sum_builds_one_node_over_values_and_numbers() -> None:
+    a, b = Value(1.0), Value(2.0)
+    s = Value.sum(x for x in (a, b, 3, np.float32(0.5)))
+    assert s.data == 6.5
+    assert len(s._prev) == 4 and s._prev[:2] == (a, b)
+    assert Value.sum([]).data == 0.0
+    with pytest.raises(TypeError, match="str"):
+        Value.sum([a, "b"])  # type: ignore[list-item]
+
+
+def test_builtin_sum_of_values_works() -> None:
+    values = [Value(float(i)) for i in range(10)]
+    total = sum(values)
+    assert isinstance(total, Value) and total.data == 45.0
+    total.backward()
+    assert all(v.grad == 1.0 for v in values)
+
+
+# -- comparisons, identity, hashing ---------------------------------------------------------------
+
+
+def test_ordering_compares_data_with_values_and_numbers_on_either_side() -> None:
+    one, two = Value(1.0), Value(2.0)
+    assert one < two and one <= two and two > one and two >= one
+    assert not (two < one) and one <= Value(1.0) and one >= Value(1.0)
+    assert one < 1.5 and one < 1.5 and one >= 1 and one >= 1 and one < np.float64(2)
+    assert sorted([two, one, Value(-1.0)], key=None)[0].data == -1.0
+    assert max(one, two) is two and min(one, two) is one
+
+
+def test_ordering_against_infinity_works_as_for_floats() -> None:
+    loss = Value(3.0)
+    best = math.inf  # the usual start of "keep the best loss"
+    assert loss < best and best > loss and loss > -math.inf
+    assert not (loss < math.nan)
+
+
+def test_ordering_against_a_non_number_raises_type_error() -> None:
+    with pytest.raises(TypeError):
+        _ = Value(1.0) < "a"  # type: ignore[operator]
+
+
+def test_equality_and_hash_are_by_identity_not_by_data() -> None:
+    a, b = Value(2.0), Value(2.0)
+    assert a == a and a != b and (a == b) is False
+    assert a != 2.0 and (a == 2.0) is False
+    assert len({a, b, a}) == 2
+    table = {a: "a", b: "b"}
+    assert table[a] == "a" and table[b] == "b"
+    assert hash(a) == hash(a) and hash(a) != hash(b)
+
+
+# -- conversions and display ----------------------------------------------------------------------
+
+
+def test_repr_is_like_micrograds() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(-1)) == "Value(data=-1.0, grad=0.0)"
+    assert repr(Value(2.0, label="a")) == "Value(data=2.0, grad=0.0, label='a')"
+    x = Value(3.0)
+    (x * x).backward()
+    assert repr(x) == "Value(data=3.0, grad=6.0)"
+
+
+def test_float_conversion_returns_the_data() -> None:
+    v = Value(2.5)
+    assert float(v) == 2.5 and type(float(v)) is float
+    assert math.sqrt(Value(4.0)) == 2.0  # math functions accept it through __float__
+
+
+def test_format_spec_formats_the_data_like_a_float() -> None:
+    v = Value(3.14159)
+    assert f"{v:.2f}" == "3.14"
+    assert f"{v:>8.3f}" == "   3.142"
+    assert f"{v:e}" == format(3.14159, "e")
+    assert f"{v}" == repr(v) == str(v)
+
+
+def test_detach_gives_a_leaf_with_the_same_data_that_stops_gradients() -> None:
+    x = Value(3.0)
+    y = x * x
+    d = y.detach()
+    assert (d.data, d._prev, d._operation, d.grad) == (9.0, (), None, 0.0)
+    assert d is not y
+    (d * x).backward()  # d is a constant here: d(d*x)/dx = d = 9, not 3x^2 = 27
+    assert x.grad == 9.0 and y.grad == 0.0
+
+
+def test_nan_and_inf_inputs_raise_domain_error_not_type_error() -> None:
+    with pytest.raises(DomainError):
+        Value(math.nan)
+    with pytest.raises(DomainError):
+        Value(1.0) + math.inf
