@@ -26,6 +26,7 @@ from .nn import MLP, Layer, Module, Neuron
 from .ops import Op
 from .optim import SGD, Adam, Optimizer
 from .serialization import StateDictError
+from .stepper import BackwardStep, backward_stepper, backward_steps, draw_backward_step
 from .torch_export import to_torch
 from .training import (
     History,
@@ -38,6 +39,7 @@ from .training import (
     predict_class,
 )
 from .value import Value
+from .viz import draw_dot, draw_graph, save_graph
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "BackwardStep",
     "DomainError",
     "GradcheckError",
     "History",
@@ -57,10 +60,15 @@ __all__ = [
     "Value",
     "accuracy",
     "argmax",
+    "backward_stepper",
+    "backward_steps",
     "bce_loss",
     "bce_with_logits_loss",
     "binary_accuracy",
     "cross_entropy_loss",
+    "draw_backward_step",
+    "draw_dot",
+    "draw_graph",
     "enable_grad",
     "fit",
     "grad",
@@ -82,6 +90,7 @@ __all__ = [
     "no_grad",
     "numerical_gradient",
     "predict_class",
+    "save_graph",
     "softmax",
     "to_torch",
     "topological_order",

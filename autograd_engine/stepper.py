@@ -1,0 +1,469 @@
+"""The backward pass one node at a time: the steps, a drawing of each, and a notebook scrubber.
+
+:func:`backward_steps` replays what ``backward()`` does, in the same order and with the same float
+arithmetic, as a list of :class:`BackwardStep` records, without touching any ``.grad``.
+:func:`draw_backward_step` draws the graph as it stands after a step; :func:`save_backward_frames`
+and :func:`save_backward_animation` write those drawings to files, and :func:`backward_stepper`
+scrubs through them in Jupyter.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import DomainError, describe
+from .graph import topological_order
+from .value import Value
+from .viz import (
+    NumberFormat,
+    _check_options,
+    _digraph,
+    _Look,
+    _number_text,
+    _Style,
+    _too_big,
+    _value_node_lines,
+    html_text,
+    render_graph,
+)
+
+__all__ = [
+    "BackwardStep",
+    "ParentUpdate",
+    "apply_backward_steps",
+    "backward_stepper",
+    "backward_steps",
+    "draw_backward_step",
+    "filled_grads",
+    "save_backward_animation",
+    "save_backward_frames",
+]
+
+
+@dataclass(frozen=True)
+class ParentUpdate:
+    """What one step sends to one input of its node (one record per use: ``a * a`` has two).
+
+    Attributes:
+        parent: the input Value.
+        local_derivative: d(node)/d(parent) at this point, from the op's own backward rule.
+        contribution: the upstream grad times the local derivative: what is added to the
+            parent's grad (the chain rule).
+        grad_after: the parent's grad in this backward pass once the contribution is added.
+    """
+
+    parent: Value
+    local_derivative: float
+    contribution: float
+    grad_after: float
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node's turn in the backward pass.
+
+    Backward visits the nodes in reverse topological order (the root first), so when a node's
+    turn comes every node that uses it has already passed its contribution on: its grad is
+    complete. A leaf's step passes nothing on; it is where that grad ends up.
+
+    Attributes:
+        index: the step's position, from 0 (the root).
+        total: how many steps the pass has (one per node of the graph).
+        node: the node processed in this step.
+        upstream_grad: d(root)/d(node), complete at this step (1.0 for the root: the seed).
+        updates: what the node sends to each of its inputs, in operand order.
+    """
+
+    index: int
+    total: int
+    node: Value
+    upstream_grad: float
+    updates: tuple[ParentUpdate, ...]
+
+    @property
+    def is_leaf(self) -> bool:
+        """True if the node has no inputs (a parameter, an input or a constant)."""
+        return self.node._operation is None
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, number_format: str = ".4g") -> str:
+        """The step in one or a few lines of plain text.
+
+        Example:
+            >>> from autograd_engine import Value
+            >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+            >>> print(list(backward_steps(a * b))[0])
+            step 1 of 3: * (data 6), grad arriving 1 (the seed: d root / d root = 1)
+              a: local derivative 3, contribution 3, grad now 3
+              b: local derivative 2, contribution 2, grad now 2
+        """
+
+        def num(x: float) -> str:
+            return format(x, number_format)
+
+        node = self.node
+        op = node._operation
+        kind = "leaf" if op is None else f"op {op.label()}"
+        what = (
+            f"{node.label} ({kind}, data {num(node.data)})"
+            if node.label
+            else (f"{_name(node)} (data {num(node.data)})")
+        )
+        seed = " (the seed: d root / d root = 1)" if self.index == 0 else ""
+        head = (
+            f"step {self.index + 1} of {self.total}: {what}, "
+            f"grad arriving {num(self.upstream_grad)}{seed}"
+        )
+        if self.is_leaf:
+            return f"{head}\n  a leaf: its grad is final, nothing to pass on"
+        lines = [head]
+        for u in self.updates:
+            lines.append(
+                f"  {_name(u.parent)}: local derivative {num(u.local_derivative)}, "
+                f"contribution {num(u.contribution)}, grad now {num(u.grad_after)}"
+            )
+        return "\n".join(lines)
+
+
+def _name(node: Value) -> str:
+    """How a step names a node: its label, else its op's symbol, else "a leaf"."""
+    if node.label:
+        return node.label
+    return node._operation.label() if node._operation is not None else "leaf"
+
+
+def backward_steps(root: Value) -> Iterator[BackwardStep]:
+    """The steps of ``root.backward()``, one per node, in the order backward processes them.
+
+    This is a fresh backward pass computed on the side: it reads ``data`` and never reads or
+    writes any ``.grad``, so it does not add to gradients already there. The arithmetic is the
+    same as ``backward()``'s (the same op rules, the same order of additions), so the last
+    ``grad_after`` of each node equals what ``backward()`` gives on a graph with zero grads.
+    To write the results into ``.grad`` as ``backward()`` would, use :func:`apply_backward_steps`.
+
+    Args:
+        root: the Value to differentiate (its grad is seeded with 1).
+
+    Yields:
+        A :class:`BackwardStep` for each node, the root first and the leaves last.
+
+    Raises:
+        TypeError: ``root`` is not a Value.
+        DomainError: a derivative is infinite where it is needed (``sqrt`` at 0), raised at the
+            step that needs it.
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> a = Value(3.0, label="a")
+        >>> steps = list(backward_steps(a * a))
+        >>> [u.grad_after for u in steps[0].updates]   # a is used twice: 3, then 3 + 3
+        [3.0, 6.0]
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps expects a Value (the root), got {describe(root)}")
+    order = topological_order(root)
+    total = len(order)
+    grads: dict[Value, float] = {root: 1.0}
+    for k, node in enumerate(reversed(order)):
+        g = grads.get(node, 0.0)
+        op = node._operation
+        updates: list[ParentUpdate] = []
+        if g - g != 0.0:  # inf or NaN: a gradient overflowed (at an op node or a leaf)
+            raise DomainError(
+                f"backward step {k + 1}: the gradient arriving at {_name(node)} is {g!r}, "
+                "not a finite float; scale the inputs or the loss down"
+            )
+        if op is not None:
+            parents = node._prev
+            inputs = [p.data for p in parents]
+            try:
+                # the rule backward uses, with the grad arriving here ...
+                terms = op.backward(g, node.data, *inputs)
+                # ... and with grad 1: the local derivatives, since a rule is linear in grad
+                local = op.backward(1.0, node.data, *inputs)
+            except (ArithmeticError, ValueError) as exc:
+                if isinstance(exc, DomainError):
+                    raise
+                raise DomainError(
+                    f"backward step {k + 1} through {op.name} failed at inputs "
+                    f"({', '.join(repr(x) for x in inputs)}): {exc}"
+                ) from None
+            for parent, term, derivative in zip(parents, terms, local):
+                # chain rule: add this use's contribution to what the parent has so far
+                grads[parent] = grads.get(parent, 0.0) + term
+                updates.append(ParentUpdate(parent, float(derivative), float(term), grads[parent]))
+        yield BackwardStep(k, total, node, g, tuple(updates))
+
+
+def apply_backward_steps(steps: Iterable[BackwardStep]) -> None:
+    """Add each step's gradient to its node's ``.grad``, as ``backward()`` does.
+
+    With all the steps of a pass this equals ``root.backward()``: every node's grad grows by
+    d(root)/d(node) (so on fresh grads the two give the same numbers).
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> a = Value(3.0)
+        >>> apply_backward_steps(backward_steps(a * a))
+        >>> a.grad
+        6.0
+    """
+    for step in steps:
+        step.node.grad = step.node.grad + step.upstream_grad
+
+
+def _as_steps(steps: Value | Sequence[BackwardStep], who: str) -> Sequence[BackwardStep]:
+    if isinstance(steps, Value):
+        return list(backward_steps(steps))
+    if not isinstance(steps, Sequence) or not all(isinstance(s, BackwardStep) for s in steps):
+        raise TypeError(
+            f"{who} expects a Value or the list of its steps, list(backward_steps(root)), "
+            f"got {describe(steps)}"
+        )
+    if not steps:
+        raise ValueError(f"{who} got an empty list of steps")
+    return steps
+
+
+def _check_index(k: Any, steps: Sequence[BackwardStep], who: str) -> int:
+    n = len(steps)
+    if not isinstance(k, int) or isinstance(k, bool) or not -n <= k < n:
+        raise IndexError(
+            f"{who}: step should be an int from 0 to {n - 1} (or negative from the end), "
+            f"got {describe(k)}"
+        )
+    return k % n
+
+
+def filled_grads(steps: Value | Sequence[BackwardStep], k: int) -> dict[Value, float]:
+    """The grads as they stand after step ``k``: the root's seed and every contribution so far.
+
+    Nodes that no step up to ``k`` has reached are absent.
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+        >>> c = a * b
+        >>> filled_grads(backward_steps(c), 0) == {c: 1.0, a: 3.0, b: 2.0}
+        True
+    """
+    steps = _as_steps(steps, "filled_grads")
+    k = _check_index(k, steps, "filled_grads")
+    grads = {steps[0].node: steps[0].upstream_grad}
+    for step in steps[: k + 1]:
+        for u in step.updates:
+            grads[u.parent] = u.grad_after
+    return grads
+
+
+def draw_backward_step(
+    steps: Value | Sequence[BackwardStep],
+    k: int,
+    *,
+    rankdir: str = "LR",
+    number_format: NumberFormat = ".4f",
+    format: str = "svg",
+    max_nodes: int = 500,
+) -> Any:
+    """Draw the graph as it stands after step ``k`` of the backward pass.
+
+    The node of step ``k`` is highlighted (yellow, with the edges it sends grads along in bold);
+    the grads it just changed are green; each node shows the grad filled in so far, marked "so
+    far" while some node that uses it has still to pass its contribution on; the grads no step
+    has reached yet are blank. Nodes have the same ids as in :func:`draw_dot`, and the grad
+    cell a fixed width, so successive frames keep their layout.
+
+    Args:
+        steps: ``list(backward_steps(root))``, or the root Value itself.
+        k: the step, from 0 (the root's step) to ``len(steps) - 1``; negative counts from the end.
+        rankdir, number_format, format, max_nodes: as for :func:`draw_dot`.
+
+    Returns:
+        A ``graphviz.Digraph`` (see :func:`draw_dot`) captioned with the step's description.
+    """
+    steps = _as_steps(steps, "draw_backward_step")
+    k = _check_index(k, steps, "draw_backward_step")
+    _check_options(rankdir, number_format, (1e-6, 1e2), max_nodes, "neuron")
+    if len(steps) > max_nodes:
+        raise _too_big(len(steps), max_nodes)
+    order = [step.node for step in reversed(steps)]  # topological order, as draw_dot numbers it
+    index = {node: i for i, node in enumerate(order)}
+    style = _Style(rankdir, number_format, True, False, (1e-6, 1e2))
+    grads = filled_grads(steps, k)
+    uses: dict[Value, int] = {}
+    for node in order:
+        for parent in node._prev:
+            uses[parent] = uses.get(parent, 0) + 1
+    received: dict[Value, int] = {}
+    for step in steps[: k + 1]:
+        for u in step.updates:
+            received[u.parent] = received.get(u.parent, 0) + 1
+    current = steps[k]
+    updated = {u.parent for u in current.updates}
+
+    # The grad cell gets the width of the longest grad text of the pass, so frames keep their
+    # layout as grads fill in (about 6 points per character at the font size used).
+    values = [s.upstream_grad for s in steps] + [u.grad_after for s in steps for u in s.updates]
+    longest = max(len(_number_text(g, number_format)) for g in values)
+    width = 6 * (len("grad  so far") + longest) + 8
+    lines: list[str] = []
+    for node in order:
+        if node in grads:
+            text = f"grad {style.number(grads[node])}"
+            if received.get(node, 0) < uses.get(node, 0):
+                text += " <I>so far</I>"
+        else:
+            text = ""
+        look = _Look(
+            text,
+            current=node is current.node,
+            updated=node in updated and node is not current.node,
+            grad_width=width,
+        )
+        lines += _value_node_lines(index, node, style, look)
+    left = '<BR ALIGN="LEFT"/>'  # a line break that left-aligns the line before it
+    caption = left.join(html_text(line) for line in current.describe().splitlines()) + left
+    return _digraph(lines, rankdir, format, caption=caption)
+
+
+def save_backward_frames(
+    steps: Value | Sequence[BackwardStep],
+    directory: str | os.PathLike[str],
+    *,
+    image_format: str = "png",
+    prefix: str = "step",
+    **options: Any,
+) -> list[Path]:
+    """Save the drawing after each step as ``step_000.png``, ``step_001.png`` ... in ``directory``.
+
+    Args:
+        steps: ``list(backward_steps(root))``, or the root Value.
+        directory: where to write (created if missing).
+        image_format: ``"png"`` or ``"svg"`` (or ``"gv"`` for the DOT text).
+        prefix: the start of each file name.
+        **options: passed to :func:`draw_backward_step` (``rankdir``, ``number_format``).
+
+    Returns:
+        The paths written, one per step.
+    """
+    from .viz import save_graph
+
+    steps = _as_steps(steps, "save_backward_frames")
+    folder = Path(directory)
+    digits = max(3, len(str(len(steps) - 1)))
+    paths = []
+    for k in range(len(steps)):
+        path = folder / f"{prefix}_{k:0{digits}d}.{image_format}"
+        paths.append(save_graph(draw_backward_step(steps, k, **options), path))
+    return paths
+
+
+def save_backward_animation(
+    steps: Value | Sequence[BackwardStep],
+    path: str | os.PathLike[str],
+    *,
+    seconds_per_step: float = 1.2,
+    **options: Any,
+) -> Path:
+    """Save the whole backward pass as one animated GIF, one frame per step (needs Pillow).
+
+    Frames of different sizes are centred on a white canvas of the largest size.
+
+    Args:
+        steps: ``list(backward_steps(root))``, or the root Value.
+        path: the ``.gif`` file to write.
+        seconds_per_step: how long each frame shows.
+        **options: passed to :func:`draw_backward_step`.
+    """
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            "save_backward_animation needs Pillow: pip install pillow; or save the frames as "
+            "separate images with save_backward_frames(...)"
+        ) from None
+    steps = _as_steps(steps, "save_backward_animation")
+    frames = [
+        Image.open(
+            io.BytesIO(render_graph(draw_backward_step(steps, k, **options), "png"))
+        ).convert("RGB")
+        for k in range(len(steps))
+    ]
+    width = max(f.width for f in frames)
+    height = max(f.height for f in frames)
+    canvases = []
+    for frame in frames:
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(frame, ((width - frame.width) // 2, (height - frame.height) // 2))
+        canvases.append(canvas)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    canvases[0].save(
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=canvases[1:],
+        duration=round(seconds_per_step * 1000),
+        loop=0,
+    )
+    return out
+
+
+def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> Any:
+    """A notebook widget to scrub through the backward pass: a slider and previous/next buttons.
+
+    Each position shows :func:`draw_backward_step`'s drawing and the step's description.
+    Frames are rendered when first shown and then kept.
+
+    Args:
+        steps: ``list(backward_steps(root))``, or the root Value.
+        **options: passed to :func:`draw_backward_step`.
+
+    Returns:
+        An ``ipywidgets.VBox``; display it (make it the last expression of a cell).
+
+    Raises:
+        ImportError: ipywidgets is not installed (``pip install "autograd_engine[widgets]"``).
+    """
+    try:
+        import ipywidgets as widgets  # type: ignore[import-untyped]
+    except ImportError:
+        raise ImportError(
+            'backward_stepper needs ipywidgets: pip install "autograd_engine[widgets]" (or pip '
+            "install ipywidgets). Without widgets, save the frames as images with "
+            "save_backward_frames(root, 'frames/') or save_backward_animation(root, 'pass.gif')"
+        ) from None
+    steps = _as_steps(steps, "backward_stepper")
+    last = len(steps) - 1
+    frames: dict[int, str] = {}
+
+    def frame(k: int) -> str:
+        if k not in frames:
+            drawing = draw_backward_step(steps, k, **options)
+            frames[k] = render_graph(drawing, "svg").decode("utf-8")
+        return frames[k]
+
+    slider = widgets.IntSlider(value=0, min=0, max=last, description="step", readout=True)
+    previous = widgets.Button(description="previous", icon="arrow-left")
+    following = widgets.Button(description="next", icon="arrow-right")
+    text = widgets.HTML()
+    image = widgets.HTML()
+
+    def show(k: int) -> None:
+        text.value = "<pre>" + html_text(steps[k].describe()).replace("<BR/>", "\n") + "</pre>"
+        image.value = frame(k)
+        previous.disabled = k == 0
+        following.disabled = k == last
+
+    slider.observe(lambda change: show(change["new"]), names="value")
+    previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
+    following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
+    show(0)
+    return widgets.VBox([widgets.HBox([previous, slider, following]), text, image])

@@ -1,0 +1,965 @@
+"""Drawing computation graphs: DOT text for any graph, and images with or without a system Graphviz.
+
+:func:`draw_dot` (also called :func:`draw_graph`) turns the graph below a ``Value`` into a
+``graphviz.Digraph``; :func:`save_graph` and :func:`render_graph` turn a drawing into SVG or PNG.
+Images are made by the system Graphviz program ``dot`` where one is installed, and otherwise by
+``graphviz-pure``, a Graphviz-compatible program that pip installs on every platform.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .errors import describe
+from .graph import topological_order
+from .value import Value
+
+__all__ = [
+    "RenderError",
+    "RendererNotFoundError",
+    "draw_dot",
+    "draw_graph",
+    "find_renderer",
+    "grad_color",
+    "html_text",
+    "render_graph",
+    "save_graph",
+]
+
+#: A format spec for numbers (``".4f"``) or a function from a float to its text.
+NumberFormat = str | Callable[[float], str]
+
+FONT = "Helvetica"
+HIGHLIGHT = "#ffd84d"  # the node being processed in a step-through frame
+UPDATED = "#c7e9c0"  # grads that changed in the current step
+_RED, _BLUE, _PURPLE = (214, 96, 77), (67, 147, 195), (128, 115, 172)
+_INSTALL_HINT = 'pip install graphviz-pure (or pip install "autograd_engine[viz]")'
+
+
+# ------------------------------------------------------------------------------------------------
+# Text: whatever a user types is shown as text
+# ------------------------------------------------------------------------------------------------
+
+_ESCAPES: dict[int, str] = {
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord('"'): "&quot;",
+    ord("'"): "&#39;",
+    ord("\n"): "<BR/>",
+    ord("\t"): "\\t",
+    0x7F: "\\x7f",
+}
+_ESCAPES.update({c: f"\\x{c:02x}" for c in range(0x20) if c not in (ord("\n"), ord("\t"))})
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates, non-characters
+
+
+def html_text(text: str) -> str:
+    r"""``text`` escaped for a Graphviz HTML-like label, so it shows exactly as typed.
+
+    ``& < > " '`` become entities, a newline (``\n``, ``\r\n`` or ``\r``) becomes a line break,
+    and characters that XML (and so SVG) cannot hold, such as control characters and lone
+    surrogates, are shown as their Python escape (``\x07``, ``\t``, ``\ud800``). Nothing in the
+    text can change the structure of the graph.
+
+    Example:
+        >>> html_text('a<b> & "c"\nd')
+        'a&lt;b&gt; &amp; &quot;c&quot;<BR/>d'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ESCAPES)
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _number_text(x: float, number_format: NumberFormat) -> str:
+    return number_format(x) if callable(number_format) else format(x, number_format)
+
+
+# ------------------------------------------------------------------------------------------------
+# Gradient colours: sign by hue, size by depth on a log scale
+# ------------------------------------------------------------------------------------------------
+
+
+def _depth(magnitude: float, grad_range: tuple[float, float]) -> float:
+    """Where ``magnitude`` sits between the ends of ``grad_range`` on a log scale, in [0, 1]."""
+    low, high = (math.log10(x) for x in grad_range)
+    return min(1.0, max(0.0, (math.log10(magnitude) - low) / (high - low)))
+
+
+def _mix(rgb: tuple[int, int, int], depth: float) -> str:
+    """A colour between white (depth 0) and ``rgb`` (depth 1); any nonzero depth is tinted."""
+    t = 0.12 + 0.88 * depth
+    r, g, b = (round(255 + (c - 255) * t) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def grad_color(grad: float, grad_range: tuple[float, float] = (1e-6, 1e2)) -> str:
+    """The fill colour of a value node with gradient ``grad``, as ``"#rrggbb"``.
+
+    Red for a positive gradient, blue for a negative one, white for exactly 0. The depth of the
+    colour grows with ``log10(|grad|)``: ``|grad|`` at or below ``grad_range[0]`` (a vanishing
+    gradient) is the palest tint, at or above ``grad_range[1]`` (an exploding one) the full colour.
+
+    Example:
+        >>> grad_color(0.0), grad_color(1e2), grad_color(-1e2)
+        ('#ffffff', '#d6604d', '#4393c3')
+    """
+    if grad == 0.0:
+        return "#ffffff"
+    return _mix(_RED if grad > 0 else _BLUE, _depth(abs(grad), grad_range))
+
+
+def _norm_color(norm: float, grad_range: tuple[float, float]) -> str:
+    """The fill colour of a box in the grouped view: purple, deeper for a larger grad norm."""
+    return "#ffffff" if norm == 0.0 else _mix(_PURPLE, _depth(norm, grad_range))
+
+
+def _legend_lines(grad_range: tuple[float, float], grouped: bool) -> list[str]:
+    """A legend node: one swatch per decade of ``grad_range``, negative to positive."""
+    low, high = (round(math.log10(x)) for x in grad_range)
+    step = max(1, (high - low) // 4)
+    decades = list(range(low, high + 1, step))
+    if grouped:
+        cells = [(f"1e{d:+d}", _norm_color(10.0**d, grad_range)) for d in decades]
+        title = "box colour: norm of the parameters' grads"
+    else:
+        cells = [(f"-1e{d:+d}", grad_color(-(10.0**d), grad_range)) for d in reversed(decades)]
+        cells.append(("0", "#ffffff"))
+        cells += [(f"+1e{d:+d}", grad_color(10.0**d, grad_range)) for d in decades]
+        title = "node colour: grad (red positive, blue negative, pale = vanishing)"
+    swatches = "".join(f'<TD BGCOLOR="{color}">{text}</TD>' for text, color in cells)
+    label = (
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+        f'<TR><TD COLSPAN="{len(cells)}" BORDER="0">{html_text(title)}</TD></TR>'
+        f"<TR>{swatches}</TR></TABLE>"
+    )
+    return [f"\tlegend [label=<{label}> shape=plain fontsize=9]\n"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Value nodes and op nodes
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    """The drawing options that every node shares."""
+
+    rankdir: str
+    number_format: NumberFormat
+    show_grads: bool
+    color_grads: bool
+    grad_range: tuple[float, float]
+
+    def number(self, x: float) -> str:
+        return html_text(_number_text(x, self.number_format))
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How one value node is drawn: its grad cell and highlights."""
+
+    grad_text: str | None  # HTML for the grad cell; None draws no grad cell
+    grad: float | None = None  # the grad to colour the node by, if any
+    current: bool = False  # the node a step-through frame is processing
+    updated: bool = False  # its grad changed in the current step
+    grad_width: int | None = None  # a fixed width for the grad cell, so frames keep their layout
+
+
+def _grad_float(node: Value) -> float:
+    g = node.grad
+    return float(g.data) if isinstance(g, Value) else float(g)
+
+
+def _value_label(node: Value, style: _Style, look: _Look) -> str:
+    """The HTML table of a value node: label, data and grad."""
+    cells = []
+    if node.label:
+        cells.append(f"<TD><B>{html_text(node.label)}</B></TD>")
+    cells.append(f"<TD>data {style.number(node.data)}</TD>")
+    if look.grad_text is not None:
+        attrs = f' BGCOLOR="{UPDATED}"' if look.updated else ""
+        attrs += f' WIDTH="{look.grad_width}"' if look.grad_width else ""
+        cells.append(f"<TD{attrs}>{look.grad_text}</TD>")
+    if style.rankdir in ("TB", "BT"):
+        rows = "".join(f"<TR>{cell}</TR>" for cell in cells)
+    else:
+        rows = f"<TR>{''.join(cells)}</TR>"
+    table = 'BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
+    if look.current:
+        table = f'BORDER="3" COLOR="#b8860b" {table[11:]} BGCOLOR="{HIGHLIGHT}"'
+    elif style.color_grads and look.grad is not None:
+        table += f' BGCOLOR="{grad_color(look.grad, style.grad_range)}"'
+    return f"<TABLE {table}>{rows}</TABLE>"
+
+
+def _value_node_lines(
+    index: dict[Value, int], node: Value, style: _Style, look: _Look
+) -> list[str]:
+    """The value node, its op node and the edges into them (one edge per use of a parent)."""
+    i = index[node]
+    lines = [f"\tn{i} [label=<{_value_label(node, style, look)}> shape=plain]\n"]
+    op = node._operation
+    if op is None:
+        return lines
+    fill = f' style=filled fillcolor="{HIGHLIGHT}"' if look.current else ""
+    lines.append(f"\tn{i}_op [label=<{html_text(op.label())}> shape=ellipse{fill}]\n")
+    lines.append(f"\tn{i}_op -> n{i}\n")
+    flow = ' [color="#b8860b" penwidth=2.5]' if look.current else ""
+    lines += [f"\tn{index[parent]} -> n{i}_op{flow}\n" for parent in node._prev]
+    return lines
+
+
+def _grads_computed(order: Sequence[Value]) -> bool:
+    """The rule for "not computed yet": no node of the graph has a nonzero grad."""
+    return any(_grad_float(node) != 0.0 for node in order)
+
+
+def _static_look(style: _Style, computed: bool) -> Callable[[Value], _Look]:
+    """Each node as it stands now: its grad, or "not computed yet" before any backward pass."""
+    if not style.show_grads:
+        return lambda node: _Look(None)
+    if not computed:
+        blank = _Look("grad <I>not computed yet</I>")
+        return lambda node: blank
+
+    def look(node: Value) -> _Look:
+        g = _grad_float(node)
+        return _Look(f"grad {style.number(g)}", grad=g)
+
+    return look
+
+
+def _detailed_lines(
+    order: Sequence[Value], style: _Style, look: Callable[[Value], _Look]
+) -> list[str]:
+    """Every node of ``order`` drawn as itself: the view micrograd users know."""
+    index = {node: i for i, node in enumerate(order)}
+    lines: list[str] = []
+    for node in order:
+        lines += _value_node_lines(index, node, style, look(node))
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------
+# The grouped view: one box per neuron (or layer) of an nn model
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """A neuron (or a layer, or any named set of parameters) drawn as one box."""
+
+    title: str
+    params: list[Value]
+    cluster: str = ""  # the layer it is drawn inside, "" for none
+    weights: list[Value] | None = None
+    biases: list[Value] | None = None
+    neurons: int = 0  # for a layer box, how many neurons it holds
+
+
+def _values(items: Any, what: str) -> list[Value]:
+    try:
+        values = list(items)
+    except TypeError:
+        raise TypeError(f"{what} should be a list of Values, got {describe(items)}") from None
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} should hold only Values, got {describe(v)} at position {i}")
+    return values
+
+
+def _params_of(module: Any, what: str) -> list[Value]:
+    parameters = getattr(module, "parameters", None)
+    if not callable(parameters):
+        raise TypeError(
+            f"draw_dot(model=...) expects an nn model (MLP, Layer, Neuron: anything with "
+            f"parameters()) or a dict of name -> list of Values; {what} is {describe(module)}"
+        )
+    return _values(parameters(), f"{what}.parameters()")
+
+
+def _neuron_group(title: str, cluster: str, neuron: Any) -> _Group:
+    weights = getattr(neuron, "w", None)
+    bias = getattr(neuron, "b", None)
+    return _Group(
+        title,
+        _params_of(neuron, title),
+        cluster,
+        weights=_values(weights, f"{title}.w") if weights is not None else None,
+        biases=[bias] if isinstance(bias, Value) else None,
+    )
+
+
+def _model_groups(model: Any) -> list[_Group]:
+    """One group per neuron, found by duck typing: ``model.layers[i].neurons[j]`` (w, b)."""
+    if isinstance(model, Mapping):
+        return [_Group(str(name), _values(ps, f"model[{name!r}]")) for name, ps in model.items()]
+    layers = getattr(model, "layers", None)
+    if layers is not None:
+        named = [(f"layers[{i}]", layer) for i, layer in enumerate(layers)]
+    elif getattr(model, "neurons", None) is not None:
+        named = [("layer", model)]
+    else:
+        return [_neuron_group("neuron", "", model)]
+    groups = []
+    for name, layer in named:
+        neurons = getattr(layer, "neurons", None)
+        if neurons is None:  # a layer we cannot look into: one box for all of it
+            groups.append(_Group(name, _params_of(layer, name)))
+            continue
+        for j, neuron in enumerate(neurons):
+            groups.append(_neuron_group(f"{name}.neurons[{j}]", name, neuron))
+    return groups
+
+
+def _assign_groups(order: Sequence[Value], groups: Sequence[_Group]) -> dict[Value, int]:
+    """Which group (index) each node belongs to; nodes in no group are absent.
+
+    1. A parameter belongs to its neuron (to the first group listing it, if it is shared).
+    2. A node with a parameter among its inputs belongs to that parameter's neuron: ``w * x``,
+       the weighted sum with the bias.
+    3. A node whose inputs are all in one neuron's weighted sum belongs to it (the chain of ``+``
+       in a micrograd neuron), as long as it uses each parameter at most once: a node that adds up
+       several applications of the neuron (a sum over a batch) stays outside.
+    4. A node with one input from a neuron's weighted sum is that neuron's activation; nothing
+       after the activation joins the neuron.
+
+    Everything else (inputs, targets, the loss) is drawn outside the boxes.
+    """
+    owner: dict[Value, int] = {}
+    for gi, group in enumerate(groups):
+        for p in group.params:
+            owner.setdefault(p, gi)
+    member: dict[Value, int] = {}
+    uses: dict[Value, int] = {}  # parameter uses in a weighted-sum node; absent for activations
+    for node in order:
+        if node in owner:
+            member[node] = owner[node]
+            continue
+        parents = node._prev
+        if not parents:
+            continue
+        direct = next((owner[p] for p in parents if p in owner), None)
+        if direct is not None:
+            gi = direct
+        else:
+            first = member.get(parents[0])
+            if first is None or any(member.get(p) != first or p not in uses for p in parents):
+                continue
+            gi = first
+            if len(parents) == 1:  # rule 4: the activation
+                member[node] = gi
+                continue
+        count = sum(
+            1 if owner.get(p) == gi else uses.get(p, 0) if member.get(p) == gi else 0
+            for p in parents
+        )
+        if direct is not None or count <= len(groups[gi].params):
+            member[node] = gi
+            uses[node] = count
+    return member
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _range_text(values: Iterable[float], style: _Style) -> str:
+    values = list(values)
+    if not values:
+        return "none"
+    low, high = min(values), max(values)
+    if low == high:
+        return style.number(low)
+    return f"{style.number(low)} to {style.number(high)}"
+
+
+def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, computed: bool) -> str:
+    """One neuron's box: its name, a summary of its parameters, and its outputs."""
+    rows = [f"<B>{html_text(group.title)}</B>"]
+    params = group.params
+    if group.neurons:
+        rows.append(_plural(group.neurons, "neuron"))
+    if group.weights is not None and group.biases is not None:
+        rows.append(
+            f"{len(params)} params: |w| {_range_text((abs(w.data) for w in group.weights), style)}"
+            f", b {_range_text((b.data for b in group.biases), style)}"
+        )
+    else:
+        rows.append(
+            f"{len(params)} params: |p| {_range_text((abs(p.data) for p in params), style)}"
+        )
+    norm = math.sqrt(sum(_grad_float(p) ** 2 for p in params))
+    if style.show_grads:
+        rows.append(
+            f"grad norm {style.number(norm)}" if computed else "grad <I>not computed yet</I>"
+        )
+    if outputs:
+        times = f" ({len(outputs)} calls)" if len(outputs) > 1 else ""
+        rows.append(f"out {_range_text((v.data for v in outputs), style)}{times}")
+    fill = _norm_color(norm, style.grad_range) if style.color_grads and computed else "#f7f7f7"
+    table = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{table}</TABLE>'
+    return f'\t{gid} [label=<{label}> shape=box style="rounded,filled" fillcolor="{fill}"]\n'
+
+
+def _summary_box(uid: str, title: str, nodes: list[Value], style: _Style) -> str:
+    """A box standing for many ungrouped nodes: how many, of which ops, and their data range."""
+    rows = [
+        f"<B>{html_text(title)}</B>",
+        f"{len(nodes)} values, data {_range_text((n.data for n in nodes), style)}",
+    ]
+    ops = Counter(n._operation.label() for n in nodes if n._operation is not None)
+    if ops:
+        common = sorted(ops.items(), key=lambda item: (-item[1], item[0]))
+        text = ", ".join(f"{count} x {html_text(label)}" for label, count in common[:6])
+        rows.append(text + (", ..." if len(common) > 6 else ""))
+    table = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{table}</TABLE>'
+    return f'\t{uid} [label=<{label}> shape=box style="dashed,rounded"]\n'
+
+
+def _merge_layers(
+    groups: list[_Group], member: dict[Value, int]
+) -> tuple[list[_Group], dict[Value, int]]:
+    """The neuron groups merged into one group per layer (for ``group_by="layer"``)."""
+    position: dict[str, int] = {}
+    layers: list[_Group] = []
+    renumber: list[int] = []
+    for group in groups:
+        key = group.cluster or group.title
+        if key not in position:
+            position[key] = len(layers)
+            layers.append(_Group(key, []))
+        layer = layers[position[key]]
+        if layer.neurons == 0:
+            layer.weights, layer.biases = [], []
+        layer.params += group.params
+        layer.neurons += 1
+        if group.weights is None or group.biases is None:
+            layer.weights = layer.biases = None
+        elif layer.weights is not None and layer.biases is not None:
+            layer.weights += group.weights
+            layer.biases += group.biases
+        renumber.append(position[key])
+    return layers, {node: renumber[gi] for node, gi in member.items()}
+
+
+def _grouped_lines(
+    order: Sequence[Value],
+    model: Any,
+    style: _Style,
+    computed: bool,
+    group_by: str,
+    detail_limit: int,
+    max_nodes: int,
+) -> list[str]:
+    """The grouped view: neuron (or layer) boxes, the rest drawn node by node or summarised."""
+    groups = _model_groups(model)
+    member = _assign_groups(order, groups)
+    if group_by == "layer":
+        groups, member = _merge_layers(groups, member)
+    root = order[-1]
+    index = {node: i for i, node in enumerate(order)}
+    outside = [n for n in order if n not in member and n is not root]
+    detailed = len(outside) <= detail_limit
+
+    # The unit each node is drawn in: a group box, itself, or a summary box.
+    unit = {node: f"g{gi}" for node, gi in member.items()}
+    for node in outside:
+        if detailed:
+            unit[node] = f"n{index[node]}"
+        else:
+            unit[node] = "leaves" if node._operation is None else "others"
+    unit[root] = f"n{index[root]}"  # the root is always drawn as itself
+    drawn = set(unit.values())
+    if len(drawn) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the grouped view of this graph still has {len(drawn)} boxes, more than "
+            f"max_nodes={max_nodes}; raise the limit: draw_dot(..., max_nodes={len(drawn)})"
+        )
+
+    # A group's outputs: its members that a node outside the group uses.
+    outputs: dict[str, dict[Value, None]] = {}
+    for node in order:
+        for parent in node._prev:
+            if parent in member and unit[parent] != unit[node]:
+                outputs.setdefault(unit[parent], {})[parent] = None
+
+    lines: list[str] = []
+    clusters: dict[str, list[int]] = {}
+    for gi, group in enumerate(groups):
+        if f"g{gi}" in drawn:
+            clusters.setdefault(group.cluster, []).append(gi)
+    for ci, (cluster, members) in enumerate(clusters.items()):
+        boxes = [
+            _group_box(f"g{gi}", groups[gi], list(outputs.get(f"g{gi}", ())), style, computed)
+            for gi in members
+        ]
+        if not cluster:
+            lines += boxes
+            continue
+        # A layer is a column headed by its name. Invisible edges within the column keep the
+        # neurons in index order (a Graphviz cluster would shuffle them).
+        title = html_text(f"{cluster}: {_plural(len(members), 'neuron')}")
+        lines.append(f"\tlayer{ci} [label=<<B>{title}</B>> shape=plaintext]\n")
+        lines += boxes
+        chain = " -> ".join([f"layer{ci}", *(f"g{gi}" for gi in members)])
+        lines.append(f"\t{{rank=same; {chain} [style=invis]}}\n")
+
+    look = _static_look(style, computed)
+    for node in order:
+        i = index[node]
+        if unit[node] != f"n{i}":
+            continue
+        lines.append(f"\tn{i} [label=<{_value_label(node, style, look(node))}> shape=plain]\n")
+        op = node._operation
+        if op is not None:
+            lines.append(f"\tn{i}_op [label=<{html_text(op.label())}> shape=ellipse]\n")
+            lines.append(f"\tn{i}_op -> n{i}\n")
+    if not detailed:
+        leaves = [n for n in outside if n._operation is None]
+        others = [n for n in outside if n._operation is not None]
+        if leaves:
+            lines.append(_summary_box("leaves", "inputs and constants", leaves, style))
+        if others:
+            lines.append(_summary_box("others", "other operations", others, style))
+
+    # Edges: one per use into a node drawn as itself; one per pair of boxes otherwise.
+    box_edges: dict[tuple[str, str], None] = {}
+    for node in order:
+        target = unit[node]
+        if target == f"n{index[node]}":
+            lines += [f"\t{unit[parent]} -> {target}_op\n" for parent in node._prev]
+            continue
+        for parent in node._prev:
+            if unit[parent] != target:
+                box_edges[(unit[parent], target)] = None
+    faint = ' [color="#40404080"]' if len(box_edges) > 40 else ""
+    lines += [f"\t{source} -> {target}{faint}\n" for source, target in box_edges]
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------
+# draw_dot
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_options(
+    rankdir: str, number_format: Any, grad_range: Any, max_nodes: Any, group_by: str
+) -> None:
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(
+            f"draw_dot: rankdir should be 'LR' (left to right) or 'TB' (top to bottom), "
+            f"got {describe(rankdir)}"
+        )
+    if not callable(number_format):
+        try:
+            format(1.5, number_format)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"draw_dot: number_format should be a format spec such as '.4f' or '.3g', or a "
+                f"function from a float to a str, got {describe(number_format)}"
+            ) from None
+    if (
+        not isinstance(grad_range, tuple)
+        or len(grad_range) != 2
+        or not all(isinstance(x, (int, float)) and x > 0 for x in grad_range)
+        or not grad_range[0] < grad_range[1]
+    ):
+        raise ValueError(
+            "draw_dot: grad_range should be (smallest, largest) positive magnitudes such as "
+            f"(1e-6, 1e2), got {describe(grad_range)}"
+        )
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"draw_dot: max_nodes should be a positive int, got {describe(max_nodes)}")
+    if group_by not in ("neuron", "layer"):
+        raise ValueError(
+            f"draw_dot: group_by should be 'neuron' or 'layer', got {describe(group_by)}"
+        )
+
+
+def _too_big(count: int, max_nodes: int) -> ValueError:
+    return ValueError(
+        f"draw_dot: this graph has {count} values, more than max_nodes={max_nodes}, too many to "
+        "read in one picture. For a network, draw the grouped view, one box per neuron: "
+        f"draw_dot(loss, model=model). Or raise the limit: draw_dot(loss, max_nodes={count})"
+    )
+
+
+def _check_root(root: Any, who: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"{who} expects a Value (the root of the graph to draw), got {describe(root)}"
+        )
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    *,
+    number_format: NumberFormat = ".4f",
+    show_grads: bool = True,
+    grads_computed: bool | None = None,
+    color_grads: bool = False,
+    grad_range: tuple[float, float] = (1e-6, 1e2),
+    max_nodes: int = 500,
+    model: Any = None,
+    group_by: str = "neuron",
+    detail_limit: int = 30,
+) -> Any:
+    """Draw the computation graph below ``root`` as a ``graphviz.Digraph``.
+
+    Each value is a box with its label, ``data`` and ``grad``; each operation is an oval with
+    its symbol, between its inputs and its result. A value used twice by one op (``a * a``) has
+    two edges into it, one per use. Nodes are named by their position in
+    :func:`autograd_engine.topological_order`, so the same graph always gives the same DOT text.
+
+    In Jupyter the drawing shows itself; ``.source`` is the DOT text (no renderer needed);
+    ``.render()``, ``.pipe()`` and :func:`save_graph` make SVG or PNG with the system Graphviz
+    ``dot`` if there is one and with the ``graphviz-pure`` program otherwise.
+
+    Args:
+        root: the Value whose graph to draw.
+        format: the image format of ``.render()`` and ``.pipe()`` (``"svg"`` or ``"png"``).
+        rankdir: ``"LR"``, left to right (inputs on the left), or ``"TB"``, top to bottom.
+        number_format: a format spec for data and grads (``".4f"``, ``".3g"``), or a function
+            from a float to a str.
+        show_grads: False draws data only.
+        grads_computed: whether to show grads as numbers. By default (None) they are shown once
+            any node of the graph has a nonzero grad, and as "not computed yet" while every
+            grad is exactly 0 (before ``backward()``, or after ``zero_grad()``).
+        color_grads: colour each value by its gradient: red positive, blue negative, deeper for
+            a larger ``|grad|`` on a log scale (see :func:`grad_color`). A legend is drawn too.
+        grad_range: the magnitudes drawn palest (vanishing) and deepest (exploding).
+        max_nodes: the most values to draw one by one; a larger graph raises ``ValueError``
+            suggesting the grouped view.
+        model: an nn model (``MLP``, ``Layer``, ``Neuron``) or a dict of name -> parameters.
+            Draws the grouped view: each neuron is one box with its parameters summarised
+            (count, ``|w|`` range, bias, grad norm) and its outputs; layers are clusters.
+        group_by: in the grouped view, ``"neuron"`` (one box per neuron) or ``"layer"``.
+        detail_limit: in the grouped view, the nodes outside the boxes (inputs, loss) are
+            drawn one by one if there are at most this many, and summarised otherwise.
+
+    Returns:
+        A ``graphviz.Digraph`` (subclass) whose rendering works without a system Graphviz.
+
+    Raises:
+        TypeError: ``root`` is not a Value, or ``model`` has no ``parameters()``.
+        ValueError: an option is invalid, or the graph has more than ``max_nodes`` values.
+        ImportError: the ``graphviz`` Python package is missing (``pip install graphviz``).
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> a = Value(2.0, label="a")
+        >>> dot = draw_dot(a * a)
+        >>> dot.source.count("n0 -> n1_op")    # a is used twice
+        2
+    """
+    _check_root(root, "draw_dot")
+    _check_options(rankdir, number_format, grad_range, max_nodes, group_by)
+    low, high = grad_range
+    style = _Style(rankdir, number_format, show_grads, color_grads, (float(low), float(high)))
+    order = topological_order(root)
+    computed = _grads_computed(order) if grads_computed is None else bool(grads_computed)
+    if model is not None:
+        lines = _grouped_lines(order, model, style, computed, group_by, detail_limit, max_nodes)
+    else:
+        if len(order) > max_nodes:
+            raise _too_big(len(order), max_nodes)
+        lines = _detailed_lines(order, style, _static_look(style, computed))
+    if color_grads and computed and show_grads:
+        lines += _legend_lines(style.grad_range, grouped=model is not None)
+    return _digraph(lines, rankdir, format)
+
+
+#: A clearer name for :func:`draw_dot` (micrograd's name).
+draw_graph = draw_dot
+
+
+def _digraph(body: list[str], rankdir: str, format: str = "svg", caption: str = "") -> Any:
+    """A drawing holding ``body`` (DOT lines), with the shared graph, node and edge settings."""
+    graph_attr = {"rankdir": rankdir, "fontname": FONT, "fontsize": "11"}
+    if caption:
+        graph_attr.update(label=f"<{caption}>", labelloc="t", labeljust="l")
+    return _drawing_class()(
+        format=format,
+        graph_attr=graph_attr,
+        node_attr={"fontname": FONT, "fontsize": "11", "margin": "0.05"},
+        edge_attr={"arrowsize": "0.7"},
+        body=body,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Rendering: the system `dot` if there is one, otherwise graphviz-pure
+# ------------------------------------------------------------------------------------------------
+
+
+class RendererNotFoundError(RuntimeError):
+    """No program to turn DOT text into an image was found (see :func:`find_renderer`)."""
+
+
+class RenderError(RuntimeError):
+    """The renderer ran but failed; the message carries what it printed."""
+
+
+def _script_dirs() -> list[str]:
+    """Where pip puts programs for this Python: next to the interpreter, and its scripts dir."""
+    dirs = [str(Path(sys.executable).parent), sysconfig.get_path("scripts")]
+    return list(dict.fromkeys(d for d in dirs if d))
+
+
+def find_renderer() -> str | None:
+    """The path of the program that renders DOT text, or None if there is none.
+
+    A system Graphviz ``dot`` on ``PATH`` comes first; then the ``graphviz-pure`` program from
+    pip, on ``PATH`` or next to the running Python (a notebook kernel may run without its
+    environment on ``PATH``).
+    """
+    found = shutil.which("dot")
+    if found:
+        return found
+    for directory in [None, *_script_dirs()]:
+        found = shutil.which("graphviz-pure", path=directory)
+        if found:
+            return found
+    return None
+
+
+def _missing_renderer() -> RendererNotFoundError:
+    return RendererNotFoundError(
+        "No program to render the graph was found. Install one with: "
+        f"{_INSTALL_HINT}; a system Graphviz that provides `dot` works too. Looked for `dot` "
+        f"and `graphviz-pure` on PATH and for `graphviz-pure` in {', '.join(_script_dirs())}. "
+        "The DOT text needs no renderer: draw_dot(root).source"
+    )
+
+
+def _run_renderer(
+    source: str,
+    format: str,
+    *,
+    engine: str = "dot",
+    renderer: str | None = None,
+    formatter: str | None = None,
+    neato_no_op: bool | int | None = None,
+    quiet: bool = True,
+    encoding: str = "utf-8",
+) -> bytes:
+    """Pipe DOT ``source`` through the renderer and return the image bytes."""
+    program = find_renderer()
+    if program is None:
+        raise _missing_renderer()
+    output_format = ":".join(f for f in (format, renderer, formatter) if f)
+    cmd = [program, f"-K{engine}", f"-T{output_format}"]
+    if neato_no_op:
+        cmd.append(f"-n{int(neato_no_op)}")
+    proc = subprocess.run(cmd, input=source.encode(encoding), capture_output=True, check=False)
+    stderr = proc.stderr.decode(encoding, errors="replace").strip()
+    if proc.returncode != 0:
+        raise RenderError(
+            f"{Path(program).name} could not render the graph as {output_format!r} "
+            f"(exit status {proc.returncode}): {stderr or 'no message'}"
+        )
+    if stderr and not quiet:
+        print(stderr, file=sys.stderr)
+    return proc.stdout
+
+
+def _source_of(graph: Any) -> str:
+    if isinstance(graph, Value):
+        return str(draw_dot(graph).source)
+    if isinstance(graph, str):
+        return graph
+    source = getattr(graph, "source", None)
+    if not isinstance(source, str):
+        raise TypeError(
+            "expected a drawing (from draw_dot), a Value to draw, or DOT text, "
+            f"got {describe(graph)}"
+        )
+    return source
+
+
+def render_graph(graph: Any, format: str = "svg", *, quiet: bool = True) -> bytes:
+    """The image of a graph as bytes (SVG text encoded as UTF-8, or PNG, JPEG ...).
+
+    Args:
+        graph: a drawing from :func:`draw_dot` (or any ``graphviz`` graph), a Value (drawn with
+            the default options) or DOT text.
+        format: the renderer's output format: ``"svg"``, ``"png"``, ``"jpeg"`` ...
+        quiet: False prints the renderer's warnings.
+
+    Raises:
+        RendererNotFoundError: neither ``dot`` nor ``graphviz-pure`` is installed.
+        RenderError: the renderer failed (an unknown format, say); the message says why.
+    """
+    return _run_renderer(_source_of(graph), format, quiet=quiet)
+
+
+_SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+_SOURCE_SUFFIXES = (".gv", ".dot")
+
+
+def _format_for(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[suffix]
+    if suffix in _SOURCE_SUFFIXES:
+        return "dot source"
+    known = ", ".join([*_SUFFIX_FORMATS, *_SOURCE_SUFFIXES])
+    raise ValueError(
+        f"cannot tell the image format from the file name {str(path)!r}: use one of the "
+        f"suffixes {known}, or pass format='png' (or 'svg')"
+    )
+
+
+def save_graph(graph: Any, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+    """Save a graph as an image, with the format taken from the file name.
+
+    ``.svg``, ``.png``, ``.jpg`` render the graph; ``.gv`` or ``.dot`` write the DOT text, which
+    needs no renderer. Parent directories are created.
+
+    Args:
+        graph: a drawing from :func:`draw_dot`, a Value (drawn with the default options) or DOT
+            text.
+        path: where to write.
+        format: the renderer's format, to override the one the suffix implies.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> save_graph(Value(1.0) * 2, "graph.svg")   # doctest: +SKIP
+        PosixPath('graph.svg')
+    """
+    path = Path(path)
+    source = _source_of(graph)
+    kind = format or _format_for(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "dot source":
+        path.write_text(source, encoding="utf-8")
+    else:
+        path.write_bytes(_run_renderer(source, kind))
+    return path
+
+
+def _import_graphviz() -> Any:
+    try:
+        import graphviz  # type: ignore[import-untyped]
+    except ImportError:
+        raise ImportError(
+            'draw_dot needs the graphviz Python package: pip install "autograd_engine[viz]" '
+            "(or pip install graphviz graphviz-pure)"
+        ) from None
+    return graphviz
+
+
+@cache
+def _drawing_class() -> type[Any]:
+    """``GraphDrawing``: a ``graphviz.Digraph`` rendered by :func:`find_renderer`'s program.
+
+    Made on first use, so importing autograd_engine does not import graphviz.
+    """
+    digraph: Any = _import_graphviz().Digraph
+
+    class GraphDrawing(digraph):  # type: ignore[misc]
+        """A ``graphviz.Digraph`` that renders with the system ``dot`` or with ``graphviz-pure``.
+
+        Everything else is ``graphviz.Digraph``: ``.source``, ``.save()``, inline display in
+        Jupyter (which calls ``.pipe()``), ``.render()`` and ``.view()``.
+        """
+
+        def pipe(
+            self,
+            format: str | None = None,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: bool | int | None = None,
+            quiet: bool = True,
+            *,
+            engine: str | None = None,
+            encoding: str | None = None,
+        ) -> bytes | str:
+            """The rendered graph as bytes, or as str if ``encoding`` is given."""
+            data = _run_renderer(
+                self.source,
+                format or self.format,
+                engine=engine or self.engine,
+                renderer=renderer or self.renderer,
+                formatter=formatter or self.formatter,
+                neato_no_op=neato_no_op,
+                quiet=quiet,
+                encoding=self.encoding,
+            )
+            return data.decode(encoding) if encoding else data
+
+        def render(
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            view: bool = False,
+            cleanup: bool = False,
+            format: str | None = None,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: bool | int | None = None,
+            quiet: bool = True,
+            quiet_view: bool = False,
+            *,
+            outfile: str | os.PathLike[str] | None = None,
+            engine: str | None = None,
+            raise_if_result_exists: bool = False,
+            overwrite_source: bool = False,
+        ) -> str:
+            """Save the DOT text to ``filename`` and the image next to it (as graphviz does).
+
+            With ``outfile`` the image goes there, in the format its suffix names.
+            Returns the image's path.
+            """
+            out = Path(outfile) if outfile is not None else None
+            if out is not None:
+                format = format or _format_for(out)
+                if directory is None:
+                    out = Path(self.directory, out)
+                if filename is None:
+                    filename = out.with_suffix(".gv")
+            format = format or self.format
+            source_path = Path(self.save(filename, directory=directory))
+            if out is None:
+                out = Path(f"{source_path}.{format}")
+            if out.resolve() == source_path.resolve() and not overwrite_source:
+                raise ValueError(f"outfile {str(out)!r} would overwrite the DOT source file")
+            if raise_if_result_exists and out.exists():
+                raise FileExistsError(f"output file exists: {str(out)!r}")
+            data = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
+            out.write_bytes(data if isinstance(data, bytes) else data.encode())
+            if cleanup:
+                source_path.unlink()
+            if view or quiet_view:
+                self._view(str(out), format=format, quiet=quiet_view)
+            return str(out)
+
+    GraphDrawing.__module__ = __name__
+    return GraphDrawing
+
+
+def __getattr__(name: str) -> Any:
+    """``autograd_engine.viz.GraphDrawing``, made on first use (it needs graphviz)."""
+    if name == "GraphDrawing":
+        return _drawing_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
