@@ -28,6 +28,11 @@ class _GradMode(contextlib.ContextDecorator):
     def __init__(self) -> None:
         self._tokens: list[Token[bool]] = []  # a stack, so one instance can be nested or reused
 
+    def _recreate_cm(self) -> _GradMode:
+        # A decorated function gets a fresh instance per call: calls running at once in several
+        # threads must not share one stack of tokens (each token belongs to its own thread).
+        return type(self)()
+
     def __enter__(self) -> None:
         self._tokens.append(_GRAD_ENABLED.set(self._enabled))
 

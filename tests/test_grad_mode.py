@@ -1,0 +1,189 @@
+"""``no_grad`` and ``enable_grad``: no graph recorded, per thread, as context and decorator."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from strategies import apply_via_method, n_inputs, op_id, op_instances
+
+from autograd_engine import Value, enable_grad, is_grad_enabled, no_grad, ops
+
+
+def _records(y: Value) -> bool:
+    return bool(y._prev) and y._operation is not None
+
+
+def test_grad_is_enabled_by_default() -> None:
+    assert is_grad_enabled()
+    x = Value(2.0)
+    assert _records(x * 3)
+
+
+def test_no_grad_context_manager_records_no_graph_and_restores_afterwards() -> None:
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = x * 3 + 1
+    assert (y.data, y._prev, y._operation, y._op) == (7.0, (), None, "")
+    assert is_grad_enabled()
+    assert _records(x * 3)
+
+
+@pytest.mark.parametrize("op", op_instances(), ids=op_id)
+def test_no_grad_applies_to_every_op(op: ops.Op) -> None:
+    args = [Value(0.5 * (lo + hi) + 0.01) for lo, hi in op.domain[: n_inputs(op)]]
+    with no_grad():
+        out = apply_via_method(op, args)
+    assert out._prev == () and out._operation is None
+
+
+def test_no_grad_result_backpropagates_to_itself_only() -> None:
+    x = Value(2.0)
+    with no_grad():
+        y = x * x
+    z = y * x
+    z.backward()
+    assert x.grad == 4.0  # y is a constant 4 here, not x^2
+    assert y.grad == 2.0
+
+
+def test_no_grad_as_decorator() -> None:
+    @no_grad()
+    def evaluate(x: Value) -> Value:
+        assert not is_grad_enabled()
+        return x.tanh() * 2
+
+    y = evaluate(Value(0.5))
+    assert y._prev == ()
+    assert is_grad_enabled()
+    assert evaluate.__name__ == "evaluate"
+
+
+def test_nested_no_grad_and_enable_grad_restore_each_level() -> None:
+    x = Value(1.0)
+    with no_grad():
+        with no_grad():
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+        with enable_grad():
+            assert is_grad_enabled()
+            recorded = x * 2
+        assert not is_grad_enabled()
+        unrecorded = x * 2
+    assert is_grad_enabled()
+    assert _records(recorded) and not _records(unrecorded)
+
+
+def test_enable_grad_as_decorator_inside_no_grad() -> None:
+    @enable_grad()
+    def build(x: Value) -> Value:
+        return x * x
+
+    with no_grad():
+        y = build(Value(3.0))
+        assert not is_grad_enabled()
+    assert _records(y)
+
+
+def test_one_no_grad_instance_can_be_reused_and_nested() -> None:
+    off = no_grad()
+    with off:
+        with off:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    with off:
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_grad_mode_is_restored_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError("boom")
+    assert is_grad_enabled()
+
+    @no_grad()
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert is_grad_enabled()
+
+
+def _run_in_threads(*targets: Callable[[], None]) -> None:
+    errors: list[BaseException] = []
+
+    def guarded(target: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                target()
+            except BaseException as exc:  # reported in the main thread below
+                errors.append(exc)
+
+        return run
+
+    threads = [threading.Thread(target=guarded(t)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert not errors, errors
+
+
+def test_no_grad_in_one_thread_does_not_affect_another_running_at_the_same_time() -> None:
+    both_inside = threading.Barrier(2, timeout=10)
+    seen: dict[str, object] = {}
+
+    def under_no_grad() -> None:
+        with no_grad():
+            both_inside.wait()  # the other thread builds its graph while we are in no_grad
+            seen["no_grad thread"] = (is_grad_enabled(), _records(Value(1.0) * 2))
+            both_inside.wait()
+
+    def recording() -> None:
+        both_inside.wait()
+        seen["other thread"] = (is_grad_enabled(), _records(Value(1.0) * 2))
+        both_inside.wait()
+
+    _run_in_threads(under_no_grad, recording)
+    assert seen == {"no_grad thread": (False, False), "other thread": (True, True)}
+
+
+def test_no_grad_decorated_function_running_in_two_threads_at_once() -> None:
+    # One decorator instance serves both calls. They overlap, and the first call to start is the
+    # first to end, so each thread must restore its own grad mode, not the other's.
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    seen: dict[str, object] = {}
+
+    @no_grad()
+    def work(name: str, signal: threading.Event, wait_for: threading.Event) -> None:
+        signal.set()
+        assert wait_for.wait(timeout=10)
+        seen[name] = is_grad_enabled()
+
+    def first() -> None:
+        try:
+            work("first", first_inside, second_inside)
+            seen["first after"] = is_grad_enabled()
+        finally:
+            first_done.set()
+
+    def second() -> None:
+        assert first_inside.wait(timeout=10)
+        work("second", second_inside, first_done)
+        seen["second after"] = is_grad_enabled()
+
+    _run_in_threads(first, second)
+    assert seen == {"first": False, "second": False, "first after": True, "second after": True}
+
+
+def test_detach_inside_a_graph_cuts_the_gradient_path() -> None:
+    x = Value(2.0)
+    y = x * x
+    z = y.detach() * x + y  # d/dx = y (as a constant) + 2x = 4 + 4
+    z.backward()
+    assert x.grad == 8.0
