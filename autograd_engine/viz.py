@@ -52,17 +52,20 @@ _INSTALL_HINT = 'pip install graphviz-pure (or pip install "autograd_engine[viz]
 # Text: whatever a user types is shown as text
 # ------------------------------------------------------------------------------------------------
 
+# Graphviz reads backslash escapes even in HTML-like labels (\N is the node's name, \\ one
+# backslash), so every backslash shown is written as two.
 _ESCAPES: dict[int, str] = {
     ord("&"): "&amp;",
     ord("<"): "&lt;",
     ord(">"): "&gt;",
     ord('"'): "&quot;",
     ord("'"): "&#39;",
+    ord("\\"): "\\\\",
     ord("\n"): "<BR/>",
-    ord("\t"): "\\t",
-    0x7F: "\\x7f",
+    ord("\t"): "\\\\t",
+    0x7F: "\\\\x7f",
 }
-_ESCAPES.update({c: f"\\x{c:02x}" for c in range(0x20) if c not in (ord("\n"), ord("\t"))})
+_ESCAPES.update({c: f"\\\\x{c:02x}" for c in range(0x20) if c not in (ord("\n"), ord("\t"))})
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates, non-characters
 
 
@@ -70,16 +73,17 @@ def html_text(text: str) -> str:
     r"""``text`` escaped for a Graphviz HTML-like label, so it shows exactly as typed.
 
     ``& < > " '`` become entities, a newline (``\n``, ``\r\n`` or ``\r``) becomes a line break,
-    and characters that XML (and so SVG) cannot hold, such as control characters and lone
-    surrogates, are shown as their Python escape (``\x07``, ``\t``, ``\ud800``). Nothing in the
-    text can change the structure of the graph.
+    a backslash is doubled (Graphviz would read ``\N`` as the node's name), and characters that
+    XML (and so SVG) cannot hold, such as control characters and lone surrogates, are shown as
+    their Python escape (``\x07``, ``\t``, ``\ud800``). Nothing in the text can change the
+    structure of the graph.
 
     Example:
         >>> html_text('a<b> & "c"\nd')
         'a&lt;b&gt; &amp; &quot;c&quot;<BR/>d'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ESCAPES)
-    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return _NOT_XML.sub(lambda m: "\\" + m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _number_text(x: float, number_format: NumberFormat) -> str:
@@ -955,6 +959,7 @@ def _drawing_class() -> type[Any]:
             return str(out)
 
     GraphDrawing.__module__ = __name__
+    GraphDrawing.__qualname__ = "GraphDrawing"
     return GraphDrawing
 
 
