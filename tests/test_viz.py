@@ -89,9 +89,9 @@ def test_grads_after_backward_are_shown_for_every_op(op: Op) -> None:
 
 def test_value_used_twice_by_one_op_gets_two_edges() -> None:
     a = Value(3.0, label="a")
-    nodes, edges = parse(draw_dot(a * a).source)
+    _, edges = parse(draw_dot(a * a).source)
     assert edges.count(("n0", "n1_op")) == 2
-    nodes, edges = parse(draw_dot(Value.sum([a, a, a])).source)
+    _, edges = parse(draw_dot(Value.sum([a, a, a])).source)
     assert edges.count(("n0", "n1_op")) == 3
 
 
@@ -201,7 +201,7 @@ def test_bad_options_raise_value_error_saying_what_is_expected(
 
 
 def test_root_that_is_not_a_value_raises_type_error() -> None:
-    with pytest.raises(TypeError, match="draw_dot expects a Value .* got float 2.0"):
+    with pytest.raises(TypeError, match=r"draw_dot expects a Value .* got float 2.0"):
         draw_dot(2.0)  # type: ignore[arg-type]
 
 
@@ -374,7 +374,7 @@ def test_grouped_view_summarises_a_big_batch_and_groups_by_layer() -> None:
     loss = Value.sum([(model(x) - 1.0) ** 2 for x in batch])  # type: ignore[operator]
     with pytest.raises(ValueError, match="model=model"):
         draw_dot(loss)
-    nodes, edges = parse(draw_dot(loss, model=model).source)
+    nodes, _ = parse(draw_dot(loss, model=model).source)
     assert sum(1 for k in nodes if re.fullmatch(r"g\d+", k)) == 33
     assert "leaves" in nodes and "others" in nodes  # inputs and the loss, summarised
     assert "8 x -" in nodes["others"] and "8 x **2" in nodes["others"]

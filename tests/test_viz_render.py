@@ -162,7 +162,7 @@ def test_unknown_format_raises_render_error_with_the_renderers_message(pure: str
 
 
 def test_render_graph_rejects_what_is_not_a_graph() -> None:
-    with pytest.raises(TypeError, match="expected a drawing .* got int 3"):
+    with pytest.raises(TypeError, match=r"expected a drawing .* got int 3"):
         render_graph(3)
 
 
