@@ -1,0 +1,298 @@
+"""The backward step-through: its steps against ``backward()`` on random graphs, its order, the
+local derivatives, the frames (step k shows exactly the grads filled so far), saved images, the
+animation and the notebook widget."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from strategies import OURS, Expression, evaluate, expressions, reference_values
+
+from autograd_engine import (
+    BackwardStep,
+    DomainError,
+    Value,
+    backward_stepper,
+    backward_steps,
+    draw_backward_step,
+    topological_order,
+)
+from autograd_engine.autodiff import backward_step
+from autograd_engine.stepper import (
+    apply_backward_steps,
+    filled_grads,
+    save_backward_animation,
+    save_backward_frames,
+)
+from autograd_engine.viz import HIGHLIGHT, UPDATED
+
+pytest.importorskip("graphviz")
+
+
+def build(expr: Expression) -> Value:
+    """A fresh graph for the expression (every call makes new Values with zero grads)."""
+    return evaluate(expr, OURS, [Value(x, label=f"x{i}") for i, x in enumerate(expr.inputs)])
+
+
+def micrograd_example() -> tuple[Value, dict[str, Value]]:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    return loss, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
+
+
+# -- the steps against backward() ------------------------------------------------------------------
+
+
+@given(expressions())
+def test_final_grads_of_the_steps_equal_backward_on_a_fresh_graph(expr: Expression) -> None:
+    reference_values(expr)
+    stepped, reference = build(expr), build(expr)
+    steps = list(backward_steps(stepped))
+    reference.backward()
+    expected = [node.grad for node in topological_order(reference)]
+    order = topological_order(stepped)
+    final = filled_grads(steps, -1)
+    # the same float arithmetic in the same order: equal to the last bit
+    assert [final.get(node, 0.0) for node in order] == expected
+    assert [s.upstream_grad for s in reversed(steps)] == expected
+    assert all(node.grad == 0.0 for node in order)  # the steps touched no .grad
+
+
+@given(expressions())
+def test_steps_follow_backwards_order_one_step_per_node(expr: Expression) -> None:
+    reference_values(expr)
+    root = build(expr)
+    steps = list(backward_steps(root))
+    assert [s.node for s in steps] == list(reversed(topological_order(root)))
+    assert [s.index for s in steps] == list(range(len(steps)))
+    assert all(s.total == len(steps) for s in steps)
+    for s in steps:
+        assert [u.parent for u in s.updates] == list(s.node._prev)  # one update per use
+
+
+@given(expressions())
+def test_local_derivative_times_upstream_grad_is_the_contribution(expr: Expression) -> None:
+    reference_values(expr)
+    for step in backward_steps(build(expr)):
+        for u in step.updates:
+            expected = step.upstream_grad * u.local_derivative
+            assert u.contribution == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_micrograd_example_steps_by_hand() -> None:
+    loss, v = micrograd_example()
+    steps = list(backward_steps(loss))
+    first = steps[0]
+    assert first.node is loss and first.upstream_grad == 1.0  # the seed
+    # L = d * f: dL/dd = f = -2, dL/df = d = 4
+    assert [(u.parent, u.local_derivative, u.grad_after) for u in first.updates] == [
+        (v["d"], -2.0, -2.0),
+        (v["f"], 4.0, 4.0),
+    ]
+    by_node = {s.node: s for s in steps}
+    # d = e + c: local derivatives 1 and 1, each gets dL/dd = -2
+    assert [u.local_derivative for u in by_node[v["d"]].updates] == [1.0, 1.0]
+    # e = a * b: dL/da = dL/de * b = -2 * -3 = 6, dL/db = -2 * 2 = -4
+    assert [u.grad_after for u in by_node[v["e"]].updates] == [6.0, -4.0]
+    assert by_node[v["a"]].is_leaf and by_node[v["a"]].updates == ()
+
+
+def test_value_used_twice_gets_two_updates_that_add_up() -> None:
+    a = Value(3.0, label="a")
+    (step, leaf) = list(backward_steps(a * a))
+    assert [(u.parent, u.local_derivative, u.grad_after) for u in step.updates] == [
+        (a, 3.0, 3.0),
+        (a, 3.0, 6.0),
+    ]
+    assert leaf.node is a and leaf.upstream_grad == 6.0
+
+
+def test_steps_do_not_add_to_existing_grads_and_apply_does_like_backward() -> None:
+    loss, v = micrograd_example()
+    loss.backward()
+    after_one = {name: x.grad for name, x in v.items()}
+    steps = list(backward_steps(loss))
+    assert steps[-1].upstream_grad == after_one[steps[-1].node.label]  # a fresh pass, not 2x
+    assert {name: x.grad for name, x in v.items()} == after_one  # untouched
+    apply_backward_steps(steps)  # like a second backward(): each grad grows once more
+    assert {name: x.grad for name, x in v.items()} == {k: 2 * g for k, g in after_one.items()}
+
+
+def test_infinite_derivative_raises_domain_error_at_its_step() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt() * 2
+    with pytest.raises(DomainError):
+        y.backward()
+    done = []
+    with pytest.raises(DomainError, match="sqrt"):
+        for step in backward_steps(y):
+            done.append(step.node)
+    assert done == [y, y._prev[1]]  # the product and its constant came before the sqrt
+
+
+def test_overflowing_gradient_raises_domain_error() -> None:
+    u = Value(1e-300, label="u")
+    out = u * 1e200 * 1e200  # data 1e100 is fine; d out / d u = 1e400 overflows
+    with pytest.raises(DomainError):
+        out.backward()
+    with pytest.raises(DomainError, match="arriving at u is inf, not a finite float"):
+        list(backward_steps(out))
+
+
+def test_step_describes_itself_in_words() -> None:
+    loss, _ = micrograd_example()
+    steps = list(backward_steps(loss))
+    text = str(steps[0])
+    assert text.startswith("step 1 of 7: L (op *, data -8)")
+    assert "the seed" in text and "d: local derivative -2, contribution -2, grad now -2" in text
+    assert "a leaf: its grad is final" in str(steps[-1])
+
+
+def test_bad_arguments_raise_clear_errors() -> None:
+    with pytest.raises(TypeError, match="expects a Value"):
+        list(backward_steps(1.0))  # type: ignore[arg-type]
+    root = Value(1.0) * 2
+    with pytest.raises(TypeError, match=r"list\(backward_steps\(root\)\)"):
+        draw_backward_step(backward_steps(root), 0)  # type: ignore[arg-type]
+    with pytest.raises(IndexError, match="from 0 to 2"):
+        draw_backward_step(root, 3)
+
+
+# -- frames ----------------------------------------------------------------------------------------
+
+NODE = re.compile(r"^\t(n\d+) \[label=<(.*)> shape=plain\]$", re.M)
+
+
+def grad_cells(source: str) -> dict[str, str]:
+    """The text of each value node's grad cell (its last cell), by node id."""
+    return {i: re.findall(r"<TD[^>]*>(.*?)</TD>", label)[-1] for i, label in NODE.findall(source)}
+
+
+def partial_backward(root: Value, k: int) -> dict[Value, float]:
+    """The grads after the first k+1 steps, by the engine's own one-step rule on a fresh graph:
+    the root seeded with 1, then ``backward_step`` on each node in reverse topological order.
+    A node is "filled" once any contribution has reached it."""
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    filled = {root}
+    for node in list(reversed(order))[: k + 1]:
+        backward_step(node)
+        filled.update(node._prev)
+    grads = {node: float(node.grad) for node in filled}
+    for node in order:
+        node.grad = 0.0
+    return grads
+
+
+@given(expressions(max_steps=5))
+def test_frame_k_shows_exactly_the_grads_filled_so_far(expr: Expression) -> None:
+    reference_values(expr)
+    root = build(expr)
+    steps = list(backward_steps(root))
+    order = topological_order(root)
+    for k in range(len(steps)):
+        expected = partial_backward(root, k)
+        shown = grad_cells(draw_backward_step(steps, k).source)
+        assert len(shown) == len(order)
+        for i, node in enumerate(order):
+            cell = shown[f"n{i}"]
+            if node in expected:
+                assert re.fullmatch(r"grad [^<]*( <I>so far</I>)?", cell)
+                assert cell.split()[1] == f"{expected[node]:.4f}"
+            else:
+                assert cell == ""
+
+
+def test_frame_highlights_the_current_node_and_marks_unfinished_grads() -> None:
+    a = Value(3.0, label="a")
+    b = a * 2
+    b.label = "b"
+    out = a + b  # a is used twice: by b and by out
+    steps = list(backward_steps(out))  # out, b, const 2, a
+    source = draw_backward_step(steps, 0).source
+    labels = dict(NODE.findall(source))
+    # topological order: a, 2, b, out
+    assert f'BGCOLOR="{HIGHLIGHT}"' in labels["n3"]  # out is being processed
+    assert f'BGCOLOR="{UPDATED}"' in labels["n0"] and f'BGCOLOR="{UPDATED}"' in labels["n2"]
+    assert "grad 1.0000 <I>so far</I>" in labels["n0"]  # b has not passed its share on yet
+    assert 'style=filled fillcolor="' + HIGHLIGHT in source  # the op node too
+    assert "step 1 of 4" in source  # the caption
+    after_b = dict(NODE.findall(draw_backward_step(steps, 1).source))
+    assert "grad 3.0000</TD>" in after_b["n0"]  # complete: 1 + 2
+    assert draw_backward_step(steps, -1).source == draw_backward_step(steps, 3).source
+
+
+def test_frames_use_the_same_node_ids_as_draw_dot() -> None:
+    from autograd_engine import draw_dot
+
+    loss, _ = micrograd_example()
+    ids = set(re.findall(r"^\t(n\d+(?:_op)?) \[", draw_dot(loss).source, re.M))
+    frame_ids = set(re.findall(r"^\t(n\d+(?:_op)?) \[", draw_backward_step(loss, 2).source, re.M))
+    assert frame_ids == ids
+
+
+# -- images, animation, widget ---------------------------------------------------------------------
+
+
+def test_frames_are_saved_as_one_png_per_step(tmp_path: Path) -> None:
+    loss, _ = micrograd_example()
+    paths = save_backward_frames(loss, tmp_path / "frames")
+    assert [p.name for p in paths] == [f"step_{k:03d}.png" for k in range(7)]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svgs = save_backward_frames(loss, tmp_path, image_format="svg", rankdir="TB")
+    assert "<svg" in svgs[0].read_text(encoding="utf-8")
+
+
+def test_animation_has_one_frame_per_step(tmp_path: Path) -> None:
+    image = pytest.importorskip("PIL.Image")
+    a = Value(2.0, label="a")
+    out = (a * a).tanh()
+    path = save_backward_animation(out, tmp_path / "pass.gif", seconds_per_step=0.5)
+    with image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == len(list(backward_steps(out)))
+        assert gif.info["duration"] == 500
+
+
+def test_widget_scrubs_through_the_steps_with_slider_and_buttons() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    loss, _ = micrograd_example()
+    box = backward_stepper(loss)
+    assert isinstance(box, widgets.VBox)
+    controls, text, image = box.children
+    previous, slider, following = controls.children
+    assert (slider.min, slider.max, slider.value) == (0, 6, 0)
+    assert "<svg" in image.value and "step 1 of 7" in text.value
+    assert previous.disabled and not following.disabled
+    following.click()
+    assert slider.value == 1 and "step 2 of 7" in text.value
+    slider.value = 6
+    assert following.disabled and "step 7 of 7" in text.value
+    previous.click()
+    assert slider.value == 5
+
+
+def test_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=r'pip install "autograd_engine\[widgets\]"'):
+        backward_stepper(Value(1.0) * 2)
+
+
+def test_backward_step_records_are_immutable() -> None:
+    step = next(backward_steps(Value(1.0) * 2))
+    assert isinstance(step, BackwardStep)
+    with pytest.raises(AttributeError):
+        step.upstream_grad = 2.0  # type: ignore[misc]
