@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .errors import DomainError
+from .grad_mode import enable_grad
 from .graph import topological_order
 
 if TYPE_CHECKING:
@@ -41,10 +42,11 @@ def backward(root: Value, create_graph: bool = False) -> None:
     """Add d(root)/d(node) to ``node.grad`` for every node below ``root`` (see Value.backward)."""
     order = topological_order(root)
     if create_graph:
-        gradients = _gradients(order, create_graph=True)
-        for node in order:
-            g = gradients[node]
-            node.grad = g if _is_zero(node.grad) else node.grad + g
+        with enable_grad():  # create_graph asks for a graph, even inside no_grad (as in PyTorch)
+            gradients = _gradients(order, create_graph=True)
+            for node in order:
+                g = gradients[node]
+                node.grad = g if _is_zero(node.grad) else node.grad + g
         return
     # Each call adds this pass's gradient exactly once to every node. The pass accumulates into
     # .grad starting from zero (fast attribute access), then the earlier values are added back.
@@ -187,7 +189,11 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
             raise TypeError(
                 f"grad() expects Values as inputs, got {type(x).__name__} at position {i}"
             )
-    gradients = _gradients(topological_order(output), create_graph)
+    if create_graph:
+        with enable_grad():  # create_graph asks for a graph, even inside no_grad (as in PyTorch)
+            gradients = _gradients(topological_order(output), create_graph)
+    else:
+        gradients = _gradients(topological_order(output), create_graph)
     zero = Value(0.0) if create_graph else 0.0
     return [gradients.get(x, zero) for x in inputs]
 

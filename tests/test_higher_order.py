@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd_engine import Value, grad, topological_order
+from autograd_engine import Value, grad, is_grad_enabled, no_grad, topological_order
 
 
 def test_backward_with_create_graph_makes_grads_values_that_differentiate_again() -> None:
@@ -169,3 +169,15 @@ def test_hessian_of_a_two_variable_function_matches_autograd(point: tuple[float,
         for j in range(2):
             assert ours[i][j] == pytest.approx(expected[i][j], rel=1e-10, abs=1e-12)
     assert ours[0][1] == pytest.approx(ours[1][0], rel=1e-13)  # symmetric
+
+
+def test_create_graph_records_the_gradient_graph_even_inside_no_grad() -> None:
+    # as in PyTorch: asking for create_graph=True is asking for a graph
+    x = Value(2.0)
+    y = x**3
+    with no_grad():
+        (g,) = grad(y, [x], create_graph=True)
+        y.backward(create_graph=True)
+        assert not is_grad_enabled()
+    assert grad(g, [x]) == [12.0]  # 6x, not a silent 0
+    assert grad(x.grad, [x]) == [12.0]
