@@ -87,6 +87,10 @@ def backward(root: Value, create_graph: bool = False) -> None:
         for n, old in zip(order, earlier):
             n.grad = old
         raise _backward_error(node, exc) from None
+    except BaseException:  # a broken user op, or Ctrl-C in a long pass: still undo this pass
+        for n, old in zip(order, earlier):
+            n.grad = old
+        raise
     for n, old in zip(order, earlier):
         if not _is_zero(old):
             n.grad = old + n.grad

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
-from autograd_engine import DomainError, Value, grad, topological_order
+from autograd_engine import DomainError, Op, Value, grad, topological_order
 
 np = pytest.importorskip("numpy")
 
@@ -278,3 +279,26 @@ def test_no_value_in_a_successful_graph_holds_nan_or_inf() -> None:
     out.backward()
     for node in topological_order(out):
         assert math.isfinite(node.data) and math.isfinite(node.grad)
+
+
+def test_backward_interrupted_by_any_exception_leaves_every_grad_as_it_was() -> None:
+    class ForgotTheTuple(Op):
+        r"""f(x) = 2x; df/dx = 2, but backward returns a bare number instead of a tuple."""
+
+        name = "test_forgot_the_tuple"
+        symbol = "2x"
+
+        def forward(self, x: float) -> float:
+            return 2 * x
+
+        def backward(self, grad: Any, out: Any, x: Any) -> Any:
+            return grad * 2
+
+    x = Value(1.0)
+    y = ForgotTheTuple()(x) * 3
+    nodes = topological_order(y)
+    for node in nodes:
+        node.grad = 5.0
+    with pytest.raises(TypeError):
+        y.backward()
+    assert [n.grad for n in nodes] == [5.0] * len(nodes)
