@@ -74,7 +74,7 @@ class Value:
             )
         if not isinstance(label, str):
             raise TypeError(f"Value(label=...) expects a str, got {type(label).__name__} {label!r}")
-        self.data = as_float(data)
+        self.data = as_float(data, f"Value(label={label!r})" if label else "Value()")
         self.grad = 0.0
         self.label = label
         self._prev = ()

@@ -114,6 +114,12 @@ def test_nan_and_inf_inputs_raise_domain_error(bad: float) -> None:
             build()
 
 
+def test_nan_given_to_a_labelled_value_names_the_label() -> None:
+    with pytest.raises(DomainError, match="w1") as info:
+        Value(math.nan, label="w1")
+    assert "nan" in str(info.value)
+
+
 def test_numbers_too_large_for_a_float_raise_domain_error() -> None:
     with pytest.raises(DomainError, match="too large"):
         Value(10**400)
