@@ -308,3 +308,16 @@ def test_backward_interrupted_by_any_exception_leaves_every_grad_as_it_was() -> 
     with pytest.raises(TypeError):
         y.backward()
     assert [n.grad for n in nodes] == [5.0] * len(nodes)
+
+
+def test_infinite_local_derivative_raises_even_when_the_arriving_gradient_is_zero() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt() * 0  # 0 times infinity: no value, so no silent NaN either
+    with pytest.raises(DomainError, match="sqrt"):
+        y.backward()
+
+
+def test_ordering_against_infinity_or_nan_compares_as_floats() -> None:
+    v = Value(1.0)
+    assert v < math.inf and v > -math.inf and math.inf > v
+    assert not (v < math.nan) and not (v >= math.nan)
