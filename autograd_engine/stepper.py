@@ -251,7 +251,7 @@ def filled_grads(steps: Value | Sequence[BackwardStep], k: int) -> dict[Value, f
         >>> from autograd_engine import Value
         >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
         >>> c = a * b
-        >>> filled_grads(backward_steps(c), 0) == {c: 1.0, a: 3.0, b: 2.0}
+        >>> filled_grads(list(backward_steps(c)), 0) == {c: 1.0, a: 3.0, b: 2.0}
         True
     """
     steps = _as_steps(steps, "filled_grads")
@@ -268,7 +268,7 @@ def draw_backward_step(
     k: int,
     *,
     rankdir: str = "LR",
-    number_format: NumberFormat = ".4f",
+    number_format: NumberFormat = None,
     format: str = "svg",
     max_nodes: int = 500,
 ) -> Any:

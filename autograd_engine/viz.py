@@ -34,12 +34,14 @@ __all__ = [
     "find_renderer",
     "grad_color",
     "html_text",
+    "readable_number",
     "render_graph",
     "save_graph",
 ]
 
-#: A format spec for numbers (``".4f"``) or a function from a float to its text.
-NumberFormat = str | Callable[[float], str]
+#: A format spec for numbers (``".4f"``), a function from a float to its text, or None for
+#: :func:`readable_number`.
+NumberFormat = str | Callable[[float], str] | None
 
 FONT = "Helvetica"
 HIGHLIGHT = "#ffd84d"  # the node being processed in a step-through frame
@@ -86,7 +88,25 @@ def html_text(text: str) -> str:
     return _NOT_XML.sub(lambda m: "\\" + m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def readable_number(x: float) -> str:
+    """Four decimals, as micrograd shows numbers, unless that would hide the number.
+
+    A nonzero number that four decimals would show as 0 (a vanishing gradient), and a number of a
+    million or more, are written in scientific notation instead.
+
+    Example:
+        >>> readable_number(-2.0), readable_number(6.1e-08), readable_number(0.0)
+        ('-2.0000', '6.100e-08', '0.0000')
+    """
+    text = f"{x:.4f}"
+    if x != 0.0 and (abs(x) >= 1e6 or text in ("0.0000", "-0.0000")):
+        return f"{x:.3e}"
+    return text
+
+
 def _number_text(x: float, number_format: NumberFormat) -> str:
+    if number_format is None:
+        return readable_number(x)
     return number_format(x) if callable(number_format) else format(x, number_format)
 
 
@@ -569,7 +589,7 @@ def _check_options(
             f"draw_dot: rankdir should be 'LR' (left to right) or 'TB' (top to bottom), "
             f"got {describe(rankdir)}"
         )
-    if not callable(number_format):
+    if number_format is not None and not callable(number_format):
         try:
             format(1.5, number_format)
         except (TypeError, ValueError):
@@ -615,7 +635,7 @@ def draw_dot(
     format: str = "svg",
     rankdir: str = "LR",
     *,
-    number_format: NumberFormat = ".4f",
+    number_format: NumberFormat = None,
     show_grads: bool = True,
     grads_computed: bool | None = None,
     color_grads: bool = False,
@@ -641,7 +661,8 @@ def draw_dot(
         format: the image format of ``.render()`` and ``.pipe()`` (``"svg"`` or ``"png"``).
         rankdir: ``"LR"``, left to right (inputs on the left), or ``"TB"``, top to bottom.
         number_format: a format spec for data and grads (``".4f"``, ``".3g"``), or a function
-            from a float to a str.
+            from a float to a str. By default four decimals, but scientific notation for a
+            nonzero number that four decimals would show as 0 (see :func:`readable_number`).
         show_grads: False draws data only.
         grads_computed: whether to show grads as numbers. By default (None) they are shown once
             any node of the graph has a nonzero grad, and as "not computed yet" while every

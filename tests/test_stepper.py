@@ -28,7 +28,7 @@ from autograd_engine.stepper import (
     save_backward_animation,
     save_backward_frames,
 )
-from autograd_engine.viz import HIGHLIGHT, UPDATED
+from autograd_engine.viz import HIGHLIGHT, UPDATED, readable_number
 
 pytest.importorskip("graphviz")
 
@@ -210,7 +210,7 @@ def test_frame_k_shows_exactly_the_grads_filled_so_far(expr: Expression) -> None
             cell = shown[f"n{i}"]
             if node in expected:
                 assert re.fullmatch(r"grad [^<]*( <I>so far</I>)?", cell)
-                assert cell.split()[1] == f"{expected[node]:.4f}"
+                assert cell.split()[1] == readable_number(expected[node])
             else:
                 assert cell == ""
 

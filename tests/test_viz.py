@@ -10,7 +10,13 @@ import pytest
 from strategies import apply_via_method, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
-from autograd_engine.viz import _assign_groups, _model_groups, grad_color, html_text
+from autograd_engine.viz import (
+    _assign_groups,
+    _model_groups,
+    grad_color,
+    html_text,
+    readable_number,
+)
 
 pytest.importorskip("graphviz")
 
@@ -72,7 +78,7 @@ def test_dot_has_a_node_per_value_an_oval_per_op_and_an_edge_per_use(op: Op) -> 
     assert nodes[f"n{len(order) - 1}_op"] == html_text(op.label())
     for i, node in enumerate(order):
         shown = cells(nodes[f"n{i}"])
-        assert f"data {node.data:.4f}" in shown
+        assert f"data {readable_number(node.data)}" in shown
         if node.label:
             assert shown[0] == f"<B>{html_text(node.label)}</B>"
 
@@ -84,7 +90,7 @@ def test_grads_after_backward_are_shown_for_every_op(op: Op) -> None:
     y.backward()
     nodes, _ = parse(draw_dot(y).source)
     for i, x in enumerate(xs):
-        assert f"grad {x.grad:.4f}" in cells(nodes[f"n{i}"])
+        assert f"grad {readable_number(x.grad)}" in cells(nodes[f"n{i}"])
 
 
 def test_value_used_twice_by_one_op_gets_two_edges() -> None:
@@ -362,8 +368,8 @@ def test_grouped_view_draws_one_box_per_neuron_with_a_parameter_summary() -> Non
     grad_norm = sum(p.grad**2 for p in first.parameters()) ** 0.5
     weights = sorted(abs(w.data) for w in first.w)
     assert "3 params" in boxes["g0"] and "4 params" in boxes["g3"]
-    assert f"|w| {weights[0]:.4f} to {weights[1]:.4f}" in boxes["g0"]
-    assert f"grad norm {grad_norm:.4f}" in boxes["g0"]
+    assert f"|w| {readable_number(weights[0])} to {readable_number(weights[1])}" in boxes["g0"]
+    assert f"grad norm {readable_number(grad_norm)}" in boxes["g0"]
     assert ("g0", "g3") in edges and ("g2", "g3") in edges  # layer 0 feeds layer 1
     assert sum(1 for k in nodes if k.startswith("layer")) == 2  # a header per layer
 
