@@ -10,8 +10,12 @@ backward step-through.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,3 +267,29 @@ def test_a_backward_written_with_the_helpers_gives_values_under_create_graph() -
     assert isinstance(term, Value)
     assert close(term.data, float(sigmoid(0.4)), 1e-15)
     assert close(log(2.0), math.log(2.0), 1e-15)  # the helpers work on plain floats too
+
+
+DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "custom_ops.md"
+
+
+def test_the_custom_ops_docs_page_runs_and_prints_what_it_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every python block of docs/custom_ops.md, run in order: its output is the one shown (the
+    ``# ...`` lines at the left margin, or the ``text`` block right after it)."""
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```(python|text)\n(.*?)```", DOCS_PAGE.read_text(encoding="utf-8"), re.S)
+    namespace: dict[str, Any] = {"__name__": "docs_custom_ops"}
+    ran = 0
+    for k, (kind, code) in enumerate(blocks):
+        if kind != "python":
+            continue
+        shown = [line[2:] for line in code.splitlines() if line.startswith("# ")]
+        if k + 1 < len(blocks) and blocks[k + 1][0] == "text":
+            shown = blocks[k + 1][1].splitlines()
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, f"custom_ops.md block {k}", "exec"), namespace)
+        assert printed.getvalue().splitlines() == shown, f"block {k}:\n{code}"
+        ran += 1
+    assert ran >= 5
