@@ -83,17 +83,25 @@ def backward(root: Value, create_graph: bool = False) -> None:
             g = node.grad
             if g - g != 0.0:
                 raise OverflowError(f"the gradient arriving at this node is {g!r}")
-    except (ArithmeticError, ValueError) as exc:
+    except BaseException as exc:  # undo this pass whatever stopped it (even Ctrl-C), then report
         for n, old in zip(order, earlier):
             n.grad = old
-        raise _backward_error(node, exc) from None
-    except BaseException:  # a broken user op, or Ctrl-C in a long pass: still undo this pass
-        for n, old in zip(order, earlier):
-            n.grad = old
+        if isinstance(exc, (ArithmeticError, ValueError)):
+            raise _backward_error(node, exc) from None
         raise
     for n, old in zip(order, earlier):
         if not _is_zero(old):
-            n.grad = old + n.grad
+            total = old + n.grad
+            if type(total) is float and total - total != 0.0:  # the accumulated grad overflowed
+                for m, before in zip(order, earlier):
+                    m.grad = before
+                label = f" (label {n.label!r})" if n.label else ""
+                raise DomainError(
+                    f"backward: adding this pass's gradient to the earlier grad {old!r} of the "
+                    f"node {n.data!r}{label} gives {total!r}. Call zero_grad() between passes. "
+                    "No grad was changed by this call"
+                )
+            n.grad = total
 
 
 def backward_step(node: Value) -> None:

@@ -240,6 +240,16 @@ def test_gradient_overflowing_at_a_leaf_through_a_product_raises_domain_error() 
         grad(z, [x])
 
 
+def test_gradient_overflowing_when_added_to_the_earlier_grad_raises_domain_error() -> None:
+    x = Value(1.0, label="x")
+    y = x * 1e308
+    y.backward()
+    with pytest.raises(DomainError, match="zero_grad") as info:
+        y.backward()  # 1e308 + 1e308 does not fit in a float
+    assert "'x'" in str(info.value)
+    assert (x.grad, y.grad) == (1e308, 1.0)
+
+
 def _graph_with_a_bad_branch() -> tuple[Value, list[Value]]:
     """A graph whose backward fails at sqrt(0) after some grads have been added."""
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.0, label="c")
