@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
+from . import nn
 from .autodiff import grad
 from .errors import describe
 from .grad_mode import enable_grad, no_grad
@@ -168,14 +169,23 @@ def _fail(summary: str, hint: str = "", **fields: Any) -> NoReturn:
 
 
 def _call_student(
-    what: str, where: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+    what: str,
+    where: str,
+    function: Callable[..., Any],
+    *args: Any,
+    tolerate: tuple[type[Exception], ...] = (),
 ) -> Any:
-    """Run the student's code; turn an exception into a kind report instead of a stack trace."""
+    """Run the student's code; turn an exception into a kind report instead of a stack trace.
+
+    Exceptions of the ``tolerate`` types pass through unchanged, for the caller to judge.
+    """
     try:
-        return function(*args, **kwargs)
+        return function(*args)
     except NotImplementedError as exc:
         raise _Stop(_not_done(what, exc)) from None
     except _Stop:
+        raise
+    except tolerate:
         raise
     except Exception as exc:
         _fail(f"{what} raised {_exception_text(exc)} {where}.", _exception_hint(exc))
@@ -335,8 +345,16 @@ class _Subject:
             )
         return value
 
-    def derivative(self, point: Sequence[float], upstream: float) -> tuple[float, ...]:
-        """The student's ``upstream * df/dx_i`` for every input, checked for shape and type."""
+    def derivative(
+        self,
+        point: Sequence[float],
+        upstream: float,
+        tolerate: tuple[type[Exception], ...] = (),
+    ) -> tuple[float, ...]:
+        """The student's ``upstream * df/dx_i`` for every input, checked for shape and type.
+
+        Exceptions of the ``tolerate`` types raised by the student's backward pass through.
+        """
         where = _where(self.names, point)
         if self.op is None:
             inputs = [Value(x) for x in point]
@@ -344,10 +362,13 @@ class _Subject:
             if not isinstance(out, Value):
                 return (0.0,) * len(point)  # a constant: no input reaches the output
             root = out if upstream == 1.0 else out * upstream
-            return tuple(_call_student(f"backward through {self.title}", where, grad, root, inputs))
+            rule = f"backward through {self.title}"
+            return tuple(_call_student(rule, where, grad, root, inputs, tolerate=tolerate))
         out_value = self.value(point)
         rule = self.describe_rule()
-        terms = _call_student(rule, where, self.op.backward, upstream, out_value, *point)
+        terms = _call_student(
+            rule, where, self.op.backward, upstream, out_value, *point, tolerate=tolerate
+        )
         return self._checked_terms(terms, where)
 
     def _checked_terms(self, terms: Any, where: str) -> tuple[float, ...]:
@@ -730,7 +751,7 @@ def _edge_entries_at(
     partials = tuple(0.0 if lo is None else lo for lo, _ in ranges)
     entries = []
     for upstream in (1.0, UPSTREAM):
-        got = _edge_derivative(subject, point, upstream, where)
+        got = _edge_derivative(subject, point, upstream)
         for i, (low, high) in enumerate(ranges):
             accepted: tuple[float | None, float | None]
             if low is None or (high is None and got is None):
@@ -748,19 +769,14 @@ def _edge_entries_at(
 
 
 def _edge_derivative(
-    subject: _Subject, point: tuple[float, ...], upstream: float, where: str
+    subject: _Subject, point: tuple[float, ...], upstream: float
 ) -> tuple[float, ...] | None:
-    """The student's derivative at an edge point, or None if it raised a domain-style error."""
+    """The student's derivative at an edge point, or None if backward raised a domain error
+    (``ValueError`` or ``ArithmeticError``, as for an infinite derivative)."""
     try:
-        return subject.derivative(point, upstream)
-    except _Stop as stop:
-        summary = stop.report.summary
-        if stop.report.status == "failed" and any(
-            f"raised {name}" in summary
-            for name in ("ValueError", "DomainError", "ZeroDivisionError", "OverflowError")
-        ):
-            return None
-        raise
+        return subject.derivative(point, upstream, tolerate=(ValueError, ArithmeticError))
+    except (ValueError, ArithmeticError):
+        return None
 
 
 def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> list[_Entry]:
@@ -825,7 +841,7 @@ def _derivative_report(
         (e for e in bad if (e.order, e.upstream != 1.0) == simplest),
         key=lambda e: e.badness(atol, rtol),
     )
-    hint = _diagnose(subject, entries, bad, worst, atol, rtol)
+    hint = _diagnose(subject, bad, worst, atol, rtol)
     row_entries = [
         e
         for e in entries
@@ -888,7 +904,6 @@ def _details(subject: _Subject, entries: list[_Entry], atol: float, rtol: float)
 
 def _diagnose(
     subject: _Subject,
-    entries: list[_Entry],
     bad: list[_Entry],
     worst: _Entry,
     atol: float,
@@ -1044,8 +1059,10 @@ def check_module(
 ) -> CheckReport:
     """Check a student's module (a neuron, a layer, an MLP) against the engine's ``nn``.
 
-    Both are called on the same seeded random inputs with the same parameters, and their outputs
-    and gradients (with respect to every parameter and input) must agree.
+    Both get the same seeded random parameters (so a bias that starts at 0 cannot hide a
+    forgotten bias; the student's own values come back afterwards) and are called on the same
+    seeded random inputs; their outputs and gradients (with respect to every parameter and every
+    input) must agree.
 
     Args:
         module: the student's module: anything callable on a list of numbers or Values, with a
@@ -1053,11 +1070,11 @@ def check_module(
         reference: the module to compare with. Default: when the student's class subclasses a
             class of :mod:`autograd_engine.nn` (``class MyNeuron(Neuron)``), that class's own
             ``__call__``, on the student's object. Otherwise a module with the same number of
-            parameters, such as ``nn.Neuron(3, activation="tanh")``: it gets the student's
-            parameter values during the check and its own back afterwards.
+            parameters, such as ``nn.Neuron(3, activation="tanh")``, matched in the order of
+            ``parameters()``; its own values come back afterwards.
         n_inputs: the number of inputs; default: the module's ``nin``.
         n_points: how many random inputs to try.
-        seed: the seed of the inputs.
+        seed: the seed of the parameters and inputs.
         atol, rtol: the tolerance of the comparison (the same arithmetic in another order
             differs only by rounding).
 
@@ -1112,8 +1129,6 @@ def _reference_call(
 ) -> tuple[Callable[[Any], Any], list[Value], Callable[[], None]]:
     """How to call the reference, its parameters (matching ``params`` one to one), and how to
     undo the changes made to it for the check."""
-    from . import nn
-
     if reference is None:
         for base in type(module).__mro__[1:]:
             if (
@@ -1453,7 +1468,8 @@ def check_backward(
                     "keep the parameter names of the function you were given.",
                 )
             where = "with " + ", ".join(f"{n} = {_num(v)}" for n, v in zip(leaf_names, values))
-            _call_student(title, where, student_backward, **{n: my_nodes[n] for n in wanted})
+            given = {n: my_nodes[n] for n in wanted}
+            _call_student(title, where, lambda given=given: student_backward(**given))
             expected = dict(zip(their_nodes, grad(theirs, list(their_nodes.values()))))
             rows, wrong = [], []
             for name in wanted:
@@ -1647,8 +1663,6 @@ def check_training_step(
         by side and hints at the likely mistake (a missing ``zero_grad``, a step uphill, a sum
         instead of a mean, ...).
     """
-    from .nn import MLP
-
     xs, ys = (
         ([list(x) for x in data[0]], [float(y) for y in data[1]]) if data else _default_data(seed)
     )
@@ -1656,7 +1670,7 @@ def check_training_step(
 
     def fresh() -> Any:
         if model is None:
-            return MLP(2, [4, 1], activation="tanh", seed=seed)
+            return nn.MLP(2, [4, 1], activation="tanh", seed=seed)
         if callable(model) and not hasattr(model, "parameters"):
             return model()
         return copy.deepcopy(model)
