@@ -227,6 +227,11 @@ class Adam(Optimizer):
                 g = g + wd * p.data
             m = beta1 * m + (1.0 - beta1) * g
             v = beta2 * v + (1.0 - beta2) * (g * g)
+            if v == math.inf:
+                raise DomainError(
+                    f"Adam.step(): the gradient {g!r} is too large to square (overflow). "
+                    "No parameter was changed; scale the loss or the inputs down"
+                )
             new_data.append(p.data - step_size * (m / (math.sqrt(v) / correction2_sqrt + self.eps)))
             exp_avg.append(m)
             exp_avg_sq.append(v)
