@@ -181,3 +181,13 @@ def test_create_graph_records_the_gradient_graph_even_inside_no_grad() -> None:
         assert not is_grad_enabled()
     assert grad(g, [x]) == [12.0]  # 6x, not a silent 0
     assert grad(x.grad, [x]) == [12.0]
+
+
+def test_mixed_second_derivative_of_a_power_at_exponent_zero_is_one_over_the_base() -> None:
+    # f = a**b: df/da = b a^(b-1); d/db of that = a^(b-1) + b a^(b-1) ln a = 1/a at b = 0.
+    # (Both oracles get this point wrong: torch gives 0, autograd 1; see strategies.py.)
+    a, b = Value(1.5), Value(0.0)
+    da, db = grad(a**b, [a, b], create_graph=True)
+    assert (da.data, db.data) == (0.0, math.log(1.5))  # b a^(b-1) = 0; a^b ln a = ln a
+    assert grad(da, [a, b]) == pytest.approx([0.0, 1 / 1.5], rel=1e-15)
+    assert grad(db, [a, b]) == pytest.approx([1 / 1.5, math.log(1.5) ** 2], rel=1e-15)
