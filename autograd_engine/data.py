@@ -233,7 +233,7 @@ def make_blobs(
             [gen.uniform(low, high), gen.uniform(low, high)]
             for _ in range(_count(centers, "make_blobs(centers)"))
         ]
-    elif isinstance(centers, Sequence) and centers:
+    elif isinstance(centers, Sequence) and not isinstance(centers, (str, bytes)) and centers:
         points = []
         for i, c in enumerate(centers):
             if isinstance(c, (str, bytes)) or not isinstance(c, Sequence) or len(c) != 2:
