@@ -50,6 +50,10 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _count(n: int) -> str:
+    return f"{n} parameter" + ("" if n == 1 else "s")
+
+
 def _summary(module: Module) -> str:
     return repr(module).splitlines()[0].rsplit(":", 1)[0]
 
@@ -75,7 +79,7 @@ def _check_state(
     if len(state) != len(expected):
         origin = f" (saved from {saved_from})" if saved_from else ""
         problems.append(
-            f"it holds {len(state)} parameters{origin}, the model {_summary(module)} "
+            f"it holds {_count(len(state))}{origin}, the model {_summary(module)} "
             f"has {len(expected)}"
         )
     if missing:
