@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 
@@ -187,3 +188,25 @@ def test_detach_inside_a_graph_cuts_the_gradient_path() -> None:
     z = y.detach() * x + y  # d/dx = y (as a constant) + 2x = 4 + 4
     z.backward()
     assert x.grad == 8.0
+
+
+def test_no_grad_in_one_asyncio_task_does_not_affect_another() -> None:
+    seen: dict[str, bool] = {}
+
+    async def under_no_grad(inside: asyncio.Event, done: asyncio.Event) -> None:
+        with no_grad():
+            inside.set()
+            await done.wait()  # the other task runs while this one is inside no_grad
+            seen["no_grad task"] = _records(Value(1.0) * 2)
+
+    async def recording(inside: asyncio.Event, done: asyncio.Event) -> None:
+        await inside.wait()
+        seen["other task"] = _records(Value(1.0) * 2)
+        done.set()
+
+    async def main() -> None:
+        inside, done = asyncio.Event(), asyncio.Event()
+        await asyncio.gather(under_no_grad(inside, done), recording(inside, done))
+
+    asyncio.run(main())
+    assert seen == {"no_grad task": False, "other task": True}
