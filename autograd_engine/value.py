@@ -373,4 +373,16 @@ def apply(op: Op, operands: tuple[Value | float, ...]) -> Value:
         data = op.forward(*[p.data for p in parents])
     except (ArithmeticError, ValueError) as exc:
         raise op.domain_error(parents, exc) from None
+    if type(data) is not float:  # a user's op may return an int, a numpy float or a complex
+        data = _as_result(op, data, parents)
     return _record(op, data, parents)
+
+
+def _as_result(op: Op, data: object, parents: tuple[Value, ...]) -> float:
+    """A forward result that is not a float, made one; a complex result is out of the domain."""
+    if isinstance(data, complex):  # e.g. (-4.0) ** 0.5 in Python is 2j
+        reason = f"the result is the complex number {data!r}; a Value holds real numbers only"
+        raise op.domain_error(parents, ValueError(reason))
+    if not is_real_number(data):
+        raise TypeError(f"{op.name}.forward must return a float, got {describe(data)}")
+    return as_float(data, f"{op.name}.forward")

@@ -331,3 +331,39 @@ def test_ordering_against_infinity_or_nan_compares_as_floats() -> None:
     v = Value(1.0)
     assert v < math.inf and v > -math.inf and math.inf > v
     assert not (v < math.nan) and not (v >= math.nan)
+
+
+class _UserOp(Op):
+    r"""f(x) = whatever ``result`` returns; df/dx = 1 (a stand-in for a student's op)."""
+
+    name = "test_user_op"
+    symbol = "user"
+
+    def __init__(self, result: Callable[[float], Any]) -> None:
+        self.result = result
+
+    def forward(self, x: float) -> Any:
+        return self.result(x)
+
+    def backward(self, grad: Any, out: Any, x: Any) -> tuple[Any]:
+        return (grad,)
+
+
+def test_user_op_returning_a_complex_number_raises_domain_error() -> None:
+    root = _UserOp(lambda x: x**0.5)  # Python gives (-4.0) ** 0.5 == 2j
+    with pytest.raises(DomainError, match="complex") as info:
+        root(Value(-4.0, label="area"))
+    assert "test_user_op" in str(info.value) and "area" in str(info.value)
+
+
+def test_user_op_returning_an_int_or_numpy_float_stores_a_python_float() -> None:
+    for result in (lambda x: max(0, x), lambda x: np.float64(x) * 2, lambda x: Fraction(1, 2)):
+        out = _UserOp(result)(Value(-1.0))
+        assert type(out.data) is float
+
+
+def test_user_op_returning_a_non_number_raises_type_error() -> None:
+    with pytest.raises(TypeError, match="NoneType"):
+        _UserOp(lambda x: None)(Value(1.0))
+    with pytest.raises(DomainError):
+        _UserOp(lambda x: math.inf)(Value(1.0))
