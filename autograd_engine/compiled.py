@@ -230,9 +230,10 @@ class _Program:
 
     def _unpack_params(self, slots: list[int]) -> str:
         """The line that binds a function's parameters to their names."""
-        names = [self.names[self.tape.param_positions[j]] for j in slots]
         if not slots:
             return ""
+        positions = self.tape.param_positions
+        names = [self.names[positions[j]] if positions[j] >= 0 else f"p{j}" for j in slots]
         if slots == list(range(self.n_params)):
             return f"    ({tuple_text(names)}) = _params"
         if slots == list(range(slots[0], slots[-1] + 1)):

@@ -366,6 +366,7 @@ class Template:
         assigned to. Returns the text of the expression and its precedence.
         """
         bound = list(values)
+        bound += [("_unbound", _ATOM)] * (self.arity + 2 - len(bound))  # forward: no out, grad
         for part in self.temps:
             bound.append((temp(_fill(part, bound)), _ATOM))
         if self.prec is None:

@@ -1,0 +1,427 @@
+"""The compiled path gives the eager engine's numbers, bit for bit, on new parameters and new data.
+
+Every comparison traces a graph at some numbers, then replays it at others and checks the result
+against the eager engine run afresh at those numbers: every built-in op (from ``BUILTIN_OPS``),
+random expression graphs, relu/abs/leaky_relu branches that flip, MLP losses over a batch (where
+the per-sample subgraph becomes one repeated block), out-of-domain numbers (the same
+``DomainError`` as eager), and the generated source itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import random
+from collections.abc import Sequence
+
+import pytest
+from engines import ENGINES, Builder, value_and_grad
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import (
+    INPUT_FLOATS,
+    OURS,
+    Expression,
+    evaluate,
+    expressions,
+    n_inputs,
+    op_id,
+    op_instances,
+)
+
+from autograd_engine import MLP, DomainError, Op, Value, ops
+from autograd_engine.compiled import CompiledGraph, compile_function, compile_graph
+from autograd_engine.losses import hinge_loss, l2_regularization
+from autograd_engine.symbolic import derive, rule_source
+
+COMPILED = tuple(e for e in ENGINES if e != "eager")
+
+
+def eager(
+    build: Builder, params: Sequence[float], inputs: Sequence[float] = ()
+) -> tuple[float, list[float]]:
+    return value_and_grad("eager", build, params, inputs)
+
+
+def eager_error(build: Builder, params: Sequence[float], inputs: Sequence[float] = ()) -> str:
+    with pytest.raises(DomainError) as info:
+        eager(build, params, inputs)
+    return str(info.value)
+
+
+def same(a: float, b: float) -> bool:
+    """Equal to 1e-12 relative (the contract); in practice the bits are identical."""
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def assert_same(got: tuple[float, list[float]], want: tuple[float, list[float]]) -> None:
+    assert same(got[0], want[0]), f"value {got[0]!r} != {want[0]!r}"
+    assert len(got[1]) == len(want[1])
+    for i, (g, w) in enumerate(zip(got[1], want[1])):
+        assert same(g, w), f"grad[{i}] {g!r} != {w!r}"
+
+
+def domain_points(op: Op, rng: random.Random, count: int) -> list[list[float]]:
+    return [[rng.uniform(lo, hi) for lo, hi in op.domain[: n_inputs(op)]] for _ in range(count)]
+
+
+# -- every built-in op ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+@pytest.mark.parametrize("op", op_instances(), ids=op_id)
+def test_every_builtin_op_replays_like_eager(op: Op, engine: str) -> None:
+    def build(ps: list[Value], xs: list[Value]) -> Value:
+        y = op(*ps)
+        return y * y + y * ps[0]  # y used twice, ps[0] used directly too: gradients add up
+
+    rng = random.Random(op_id(op))
+    points = domain_points(op, rng, 4)
+    for point in points:
+        trace = points[0] if point is not points[0] else points[1]
+        got = value_and_grad(engine, build, point, trace_params=trace)
+        assert_same(got, eager(build, point))
+
+
+def test_every_builtin_op_is_covered_by_the_instances() -> None:
+    assert {op.name for op in op_instances()} == set(ops.BUILTIN_OPS)
+
+
+# -- random expression graphs --------------------------------------------------------------------
+
+
+def expression_builder(expr: Expression) -> Builder:
+    return lambda ps, xs: evaluate(expr, OURS, ps)
+
+
+@given(expressions(), st.lists(INPUT_FLOATS, min_size=3, max_size=3), st.sampled_from(COMPILED))
+def test_random_expression_replays_like_eager(
+    expr: Expression, new: list[float], engine: str
+) -> None:
+    build = expression_builder(expr)
+    point = new[: len(expr.inputs)]
+    try:
+        want = eager(build, point)
+    except DomainError as exc:  # out of range at the new point: the replay must say the same
+        with pytest.raises(DomainError) as info:
+            value_and_grad(engine, build, point, trace_params=list(expr.inputs))
+        assert str(info.value) == str(exc)
+        return
+    try:
+        got = value_and_grad(engine, build, point, trace_params=list(expr.inputs))
+    except DomainError:  # only possible if tracing itself failed (eager fails there too)
+        with pytest.raises(DomainError):
+            eager(build, list(expr.inputs))
+        return
+    assert_same(got, want)
+
+
+# -- branches that flip --------------------------------------------------------------------------
+
+
+def kinked(ps: list[Value], xs: list[Value]) -> Value:
+    a, b = ps
+    (x,) = xs
+    return (a * x + b).relu() + abs(a - x) * b + (b * x).leaky_relu(0.1) + (x - a).relu() * a
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("x", [-2.0, -0.5, 0.0, 0.5, 2.0])
+def test_relu_abs_and_leaky_relu_branches_follow_the_new_data(engine: str, x: float) -> None:
+    params = [0.5, -0.25]
+    # traced where every branch goes one way; replayed on both sides and exactly on each kink
+    got = value_and_grad(engine, kinked, params, [x], trace_params=[1.0, 1.0], trace_inputs=[3.0])
+    assert_same(got, eager(kinked, params, [x]))
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+def test_a_kink_hit_exactly_gives_the_eager_subgradient(engine: str) -> None:
+    # a*x + b == 0 exactly: relu' = 0 there; a - x == 0 exactly: abs' = 0 there
+    got = value_and_grad(engine, kinked, [2.0, -4.0], [2.0], trace_params=[1.0, 1.0])
+    assert_same(got, eager(kinked, [2.0, -4.0], [2.0]))
+
+
+# -- MLP losses over a batch ---------------------------------------------------------------------
+
+
+def moons_batch(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    rng = random.Random(seed)
+    xs = [[rng.uniform(-1.5, 2.5), rng.uniform(-1.0, 1.5)] for _ in range(n)]
+    ys = [1.0 if x[1] > 0.5 * math.sin(2 * x[0]) else -1.0 for x in xs]
+    return xs, ys
+
+
+def mlp_loss(activation: str) -> tuple[MLP, Builder]:
+    """A model, and a loss builder that runs it with the given Values as its parameters."""
+    model = MLP(2, [6, 5, 1], activation=activation, seed=3)
+    _, labels = moons_batch(12, seed=5)
+
+    def build(ps: list[Value], xs: list[Value]) -> Value:
+        rows = [xs[2 * i : 2 * i + 2] for i in range(len(labels))]
+        scores = [forward_with(model, ps, row) for row in rows]
+        return hinge_loss(scores, labels) + l2_regularization(ps, alpha=1e-3)
+
+    return model, build
+
+
+def forward_with(model: MLP, ps: list[Value], row: list[Value]) -> Value:
+    """The model's forward pass (as nn.Neuron computes it) with ``ps`` as its parameters."""
+    k = 0
+    out = row
+    for layer in model.layers:
+        nxt = []
+        for neuron in layer.neurons:
+            w, b = ps[k : k + neuron.nin], ps[k + neuron.nin]
+            k += neuron.nin + 1
+            act = Value.sum([b, *[wi * xi for wi, xi in zip(w, out)]])
+            nxt.append(act if neuron.activation == "linear" else getattr(act, neuron.activation)())
+        out = nxt
+    return out[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_mlp_hinge_loss_with_l2_replays_like_eager(engine: str, activation: str) -> None:
+    model, build = mlp_loss(activation)
+    params = [p.data for p in model.parameters()]
+    xs, _ = moons_batch(12, seed=5)
+    inputs = [c for row in xs for c in row]
+    got = value_and_grad(engine, build, params, inputs)
+    assert_same(got, eager(build, params, inputs))
+
+
+def test_a_batch_of_samples_becomes_one_repeated_block() -> None:
+    model, build = mlp_loss("relu")
+    xs_data, _ = moons_batch(12, seed=5)
+    ps = [Value(p.data) for p in model.parameters()]
+    xs = [Value(c) for row in xs_data for c in row]
+    program = compile_graph(build(ps, xs), ps, xs)
+    assert program.blocks == 1
+    assert program.source.count("def _block1_forward") == 1
+    assert program.source.count("= _block1_forward(_params") == 12  # one call per sample
+
+
+def test_training_with_the_compiled_program_follows_eager_training_exactly() -> None:
+    """Ten SGD steps of micrograd's demo loop, compiled and eager, from the same weights."""
+    xs_data, labels = moons_batch(16, seed=9)
+
+    def loss_of(model: MLP, rows: list[list[Value]]) -> Value:
+        scores = [model(row) for row in rows]
+        losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]  # micrograd's hinge
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+    eager_model, compiled_model = MLP(2, [8, 8, 1], seed=1), MLP(2, [8, 8, 1], seed=1)
+    rows = [[Value(c) for c in row] for row in xs_data]
+    program = compile_graph(
+        loss_of(compiled_model, rows), compiled_model.parameters(), [v for r in rows for v in r]
+    )
+    for k in range(10):
+        eager_model.zero_grad()
+        loss = loss_of(eager_model, [[Value(c) for c in row] for row in xs_data])
+        loss.backward()
+        compiled_model.zero_grad()
+        compiled_loss = program.backward()
+        assert compiled_loss == loss.data
+        lr = 1.0 - 0.9 * k / 10
+        for p, q in zip(eager_model.parameters(), compiled_model.parameters()):
+            assert q.grad == p.grad
+            p.data -= lr * p.grad
+            q.data -= lr * q.grad
+    assert program.replays == 0
+
+
+# -- domain errors on replay -----------------------------------------------------------------------
+
+ERROR_CASES = {
+    "log of a non-positive number": (lambda ps, xs: (ps[0] * xs[0]).log(), [1.0], [-2.0]),
+    "sqrt of a negative number": (lambda ps, xs: (ps[0] - xs[0]).sqrt() * ps[0], [1.0], [3.0]),
+    "infinite derivative of sqrt at 0": (lambda ps, xs: (ps[0] - xs[0]).sqrt(), [1.0], [1.0]),
+    "division by zero": (lambda ps, xs: xs[0] / (ps[0] - 1.0), [1.0], [2.0]),
+    "exp overflows": (lambda ps, xs: (ps[0] * xs[0]).exp(), [100.0], [10.0]),
+    "a product overflows to inf": (lambda ps, xs: ps[0] * xs[0] * xs[0] + ps[0], [1e200], [1e200]),
+    "0 to a negative power": (lambda ps, xs: (ps[0] - xs[0]) ** -1.0 + ps[0], [1.0], [1.0]),
+    "a fractional power of a negative base": (lambda ps, xs: (ps[0] - xs[0]) ** 0.5, [1.0], [3.0]),
+    "a gradient overflows": (lambda ps, xs: (ps[0] * xs[0]) * xs[0] + 0.0, [1e-300], [1e160]),
+}
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_out_of_domain_numbers_raise_the_eager_domain_error(case: str, engine: str) -> None:
+    build, params, inputs = ERROR_CASES[case]
+    expected = eager_error(build, params, inputs)
+    with pytest.raises(DomainError) as info:
+        value_and_grad(engine, build, params, inputs, trace_params=[0.5], trace_inputs=[0.25])
+    assert str(info.value) == expected
+
+
+def test_a_failed_compiled_backward_leaves_every_grad_unchanged() -> None:
+    a, x = Value(2.0), Value(1.0)
+    program = compile_graph((a * x).log(), [a], [x])
+    a.grad = 0.5
+    with pytest.raises(DomainError, match="log"):
+        program.backward([-1.0])
+    assert a.grad == 0.5
+    assert program.replays == 1
+
+
+def test_forward_only_call_raises_the_eager_error_too() -> None:
+    a, x = Value(2.0, label="a"), Value(1.0, label="x")
+    program = compile_graph((a * x).log(), [a], [x])
+    assert program() == math.log(2.0)
+    with pytest.raises(DomainError) as info:
+        program([-1.0])
+    with pytest.raises(DomainError) as eager_info:
+        (Value(2.0, label="a") * Value(-1.0, label="x")).log()
+    assert str(info.value) == str(eager_info.value)
+
+
+# -- the program's behaviour as an object --------------------------------------------------------
+
+
+def test_backward_adds_to_grad_like_eager_backward() -> None:
+    a, b = Value(2.0), Value(-3.0)
+    program = compile_graph(a * b + a, [a, b])
+    assert program.backward() == -4.0
+    assert program.backward() == -4.0
+    assert (a.grad, b.grad) == (2 * (-3.0 + 1.0), 2 * 2.0)
+
+
+def test_calls_read_the_current_data_of_parameters_and_inputs() -> None:
+    a, x = Value(2.0), Value(3.0)
+    program = compile_graph(a * x, [a], [x])
+    a.data, x.data = 5.0, 7.0
+    assert program.value_and_grad() == (35.0, [7.0])
+    assert program() == 35.0
+
+
+def test_parameters_not_in_the_graph_get_zero_gradient() -> None:
+    a, unused = Value(2.0), Value(1.0)
+    program = compile_graph(a * a, [a, unused])
+    assert program.value_and_grad() == (4.0, [4.0, 0.0])
+
+
+def test_compile_function_traces_once_and_replays_on_new_inputs() -> None:
+    w = Value(3.0)
+    program = compile_function(lambda xs: (w * xs[0] - xs[1]) ** 2, [w], [1.0, 2.0])
+    for x, y in [(2.0, 1.0), (-1.0, 0.5), (0.0, 0.0)]:
+        e = Value(3.0)
+        out = (e * x - y) ** 2
+        out.backward()
+        assert program.value_and_grad([x, y]) == (out.data, [e.grad])
+
+
+def test_a_chain_far_deeper_than_the_recursion_limit_compiles() -> None:
+    x, w = Value(0.5), Value(0.999)
+    y = x
+    for _ in range(3000):
+        y = (y * w + 0.001).tanh()
+    program = compile_graph(y, [w, x])
+    y.backward()
+    assert program.value_and_grad() == (y.data, [w.grad, x.grad])
+
+
+def test_a_very_wide_sum_compiles_into_short_lines() -> None:
+    xs = [Value(float(i % 7) - 3.0) for i in range(5000)]
+    total = Value.sum([x * x for x in xs])
+    program = compile_graph(total, xs)
+    total.backward()
+    assert program.value_and_grad() == (total.data, [x.grad for x in xs])
+    assert max(len(line) for line in program.source.splitlines()) < 1000
+
+
+def test_a_user_defined_op_is_compiled_from_its_own_rules() -> None:
+    class Clip(Op):
+        """f(x) = x on [-1, 1], else the nearer bound; df/dx = 1 inside, 0 outside."""
+
+        name = "test_clip"
+        symbol = "clip"
+
+        def forward(self, x: float) -> float:
+            return -1.0 if x < -1.0 else 1.0 if x > 1.0 else x
+
+        def backward(self, grad: ops.Scalar, out: ops.Scalar, x: ops.Scalar) -> tuple[ops.Scalar]:
+            return (grad * 0.0 if x < -1.0 or x > 1.0 else grad,)
+
+    clip = Clip()
+    code = derive(clip, 1)
+    assert code.forward is not None and code.backward is not None  # inlined, not called
+    a = Value(0.5)
+    program = compile_graph(clip(a * 3.0) * a, [a])
+    for value in (-2.0, -1.0 / 3.0, 0.1, 1.0 / 3.0, 2.0):
+        b = Value(value)
+        out = clip(b * 3.0) * b
+        out.backward()
+        assert program.value_and_grad(params=[value]) == (out.data, [b.grad])
+
+
+# -- the generated source ------------------------------------------------------------------------
+
+
+def every_op_graph() -> tuple[Value, list[Value]]:
+    a, b = Value(0.7, label="a"), Value(1.3, label="b")
+    terms = []
+    for op in op_instances():
+        args = [a, b, a * b][: n_inputs(op)] if op.arity != 1 else [a]
+        terms.append(op(*args))
+    return Value.sum(terms), [a, b]
+
+
+def test_generated_source_is_valid_python_that_names_every_op() -> None:
+    out, params = every_op_graph()
+    program = compile_graph(out, params, fuse=False)
+    ast.parse(program.source)
+    ast.parse(program.forward_source)
+    comments = " ".join(
+        line.split("#", 1)[1] for line in program.source.splitlines() if "#" in line
+    )
+    for name in ops.BUILTIN_OPS:
+        assert name in comments, name
+    out.backward()
+    assert program.value_and_grad() == (out.data, [p.grad for p in params])
+
+
+def test_printing_a_program_shows_the_gradient_program_of_the_lecture_example() -> None:
+    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")])
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    text = str(compile_graph(loss, [a, b, c, f]))
+    assert isinstance(compile_graph(loss, [a]), CompiledGraph)
+    for line in ("e = a * b", "d = e + c", "L = d * f", "g_a = 0.0 + g_d * b"):
+        assert line in text, line
+
+
+def test_rule_source_shows_each_ops_rules_as_code() -> None:
+    assert "grad_a = grad * b" in rule_source(ops.MUL)
+    assert "out = x if x > 0.0 else 0.0" in rule_source(ops.RELU)
+    assert "grad_x = grad if x > 0.0 else -grad if x < 0.0 else grad * 0.0" in rule_source(ops.ABS)
+    assert "tanh_forward" in rule_source(ops.TANH)  # math.tanh cannot run on a symbol: called
+
+
+# -- bad arguments -------------------------------------------------------------------------------
+
+
+def test_bad_arguments_are_refused_with_clear_errors() -> None:
+    a, x = Value(1.0), Value(2.0)
+    out = a * x
+    with pytest.raises(TypeError, match="expects a Value as output"):
+        compile_graph(1.0, [a])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="leaf Values"):
+        compile_graph(out, [out])
+    with pytest.raises(ValueError, match="same Value twice"):
+        compile_graph(out, [a, a])
+    with pytest.raises(ValueError, match="both a parameter and an input"):
+        compile_graph(out, [a], [a])
+    with pytest.raises(TypeError, match="expects Values as params"):
+        compile_graph(out, [1.0])  # type: ignore[list-item]
+    program = compile_graph(out, [a], [x])
+    with pytest.raises(ValueError, match="expected 1 numbers for the inputs, got 2"):
+        program.value_and_grad([1.0, 2.0])
+    with pytest.raises(TypeError, match="real number"):
+        program.value_and_grad(["abc"])  # type: ignore[list-item]
+    with pytest.raises(DomainError):
+        program.value_and_grad([math.inf])
