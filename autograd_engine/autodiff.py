@@ -19,8 +19,19 @@ if TYPE_CHECKING:
 __all__ = ["backward", "backward_step", "grad", "zero_grad"]
 
 
-def _backward_error(node: Value, exc: BaseException) -> DomainError:
-    """A DomainError for a derivative that failed while back-propagating through ``node``."""
+def _check_terms(node: Value, terms: Any) -> None:
+    """Raise a clear TypeError when an op's backward broke its contract (one term per input)."""
+    op = node._operation
+    if not isinstance(terms, tuple) or len(terms) != len(node._prev):
+        got = f"{len(terms)} terms" if isinstance(terms, tuple) else f"{type(terms).__name__}"
+        raise TypeError(
+            f"{type(op).__name__}.backward must return a tuple with one term per input "
+            f"({len(node._prev)}), got {got}: {terms!r}"
+        )
+
+
+def _backward_error(node: Value, exc: BaseException) -> Exception:
+    """The error for a derivative that failed while back-propagating through ``node``."""
     op = node._operation
     if op is None:  # a leaf: the gradient that arrived at it overflowed
         label = f" (label {node.label!r})" if node.label else ""
@@ -31,6 +42,12 @@ def _backward_error(node: Value, exc: BaseException) -> DomainError:
     parents = ", ".join(
         f"{p.data!r}" + (f" (label {p.label!r})" if p.label else "") for p in node._prev
     )
+    if isinstance(exc, (ValueError, TypeError)) and "values to unpack" in str(exc):
+        # the unrolled one- and two-input paths unpack the terms: the rule returned a wrong count
+        return TypeError(
+            f"{type(op).__name__}.backward must return a tuple with one term per input "
+            f"({len(node._prev)}): {exc}. No grad was changed by this call"
+        )
     reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
     return DomainError(
         f"backward through {op.name} failed at inputs ({parents}): {reason}. "
@@ -77,6 +94,7 @@ def backward(root: Value, create_graph: bool = False) -> None:
                 a.grad += term_a
             else:
                 terms = op.backward(g, node.data, *[p.data for p in parents])
+                _check_terms(node, terms)
                 for parent, term in zip(parents, terms):
                     parent.grad += term
         for node in order:  # the loop checked each node with an op; this checks the leaves too
@@ -113,6 +131,7 @@ def backward_step(node: Value) -> None:
         terms = op.backward(float(node.grad), node.data, *[p.data for p in node._prev])
     except (ArithmeticError, ValueError) as exc:
         raise _backward_error(node, exc) from None
+    _check_terms(node, terms)
     for parent, term in zip(node._prev, terms):
         parent.grad += term
 
@@ -142,6 +161,7 @@ def _gradients(order: list[Value], create_graph: bool) -> dict[Value, Any]:
                 terms = op.backward(g, node, *node._prev)
             else:
                 terms = op.backward(g, node.data, *[p.data for p in node._prev])
+            _check_terms(node, terms)
             for parent, term in zip(node._prev, terms):
                 gradients[parent] = gradients[parent] + term if parent in gradients else term
         if not create_graph:  # (Value arithmetic checks its own results)

@@ -1,0 +1,47 @@
+"""The Op contract: a backward rule that returns the wrong number of terms is named clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograd_engine import Op, Value, grad
+
+
+class ShortMul(Op):
+    name = "short_mul"
+    symbol = "*?"
+    arity = 2
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad, out, a, b):
+        return (grad * b,)
+
+
+class ShortSum(Op):
+    name = "short_sum"
+    symbol = "sum?"
+    arity = 0
+
+    def forward(self, *xs):
+        return sum(xs)
+
+    def backward(self, grad, out, *xs):
+        return (grad,)
+
+
+@pytest.mark.parametrize("op, n", [(ShortMul(), 2), (ShortSum(), 3)])
+def test_backward_names_the_contract_when_a_rule_returns_too_few_terms(op, n):
+    xs = [Value(float(i + 1)) for i in range(n)]
+    for x in xs:
+        x.grad = 5.0
+    out = op(*xs)
+    with pytest.raises(TypeError, match="one term per input"):
+        out.backward()
+    assert all(x.grad == 5.0 for x in xs)
+    with pytest.raises(TypeError, match="one term per input"):
+        grad(out, xs)
+    out.grad = 1.0
+    with pytest.raises(TypeError, match="one term per input"):
+        out._backward()
