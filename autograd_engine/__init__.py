@@ -6,6 +6,7 @@ Build expressions from :class:`Value` objects, call ``backward()`` and read ever
 from __future__ import annotations
 
 from .autodiff import grad
+from .compiled import CompiledGraph, compile_function, compile_graph
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .errors import DomainError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -48,6 +49,7 @@ __all__ = [
     "SGD",
     "Adam",
     "BackwardStep",
+    "CompiledGraph",
     "DomainError",
     "GradcheckError",
     "History",
@@ -65,6 +67,8 @@ __all__ = [
     "bce_loss",
     "bce_with_logits_loss",
     "binary_accuracy",
+    "compile_function",
+    "compile_graph",
     "cross_entropy_loss",
     "draw_backward_step",
     "draw_dot",

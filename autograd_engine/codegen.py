@@ -94,6 +94,7 @@ class Tape:
 
     def _derive_codes(self) -> None:
         cache: dict[Any, tuple[int, OpCode]] = {}
+        by_instance: dict[tuple[int, int], tuple[int, OpCode]] = {}  # ops are shared objects
         self.codes: list[OpCode | None] = []
         self.code_ids: list[int] = []
         for op, parents in zip(self.ops, self.parents):
@@ -101,10 +102,13 @@ class Tape:
                 self.codes.append(None)
                 self.code_ids.append(-1)
                 continue
-            key = _op_key(op, len(parents))
-            entry = cache.get(key)
+            entry = by_instance.get((id(op), len(parents)))
             if entry is None:
-                entry = cache[key] = (len(cache), derive(op, len(parents)))
+                key = _op_key(op, len(parents))
+                entry = cache.get(key)
+                if entry is None:
+                    entry = cache[key] = (len(cache), derive(op, len(parents)))
+                by_instance[(id(op), len(parents))] = entry
             self.code_ids.append(entry[0])
             self.codes.append(entry[1])
 

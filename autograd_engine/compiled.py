@@ -115,10 +115,11 @@ def _find_blocks(tape: Tape, min_nodes: int) -> tuple[list[int], list[_Block]]:
     #    data leaves. Parameters keep their identity; inputs and constants are interchangeable.
     table: dict[tuple[int, ...], int] = {}
     shape = [0] * n
+    code_ids = tape.code_ids
     for i in range(n):
         kind = kinds[i]
         if kind == OP:
-            key: tuple[int, ...] = (tape.code_ids[i], *[shape[p] for p in parents[i]])
+            key: tuple[int, ...] = (code_ids[i], *map(shape.__getitem__, parents[i]))
         elif kind == PARAM:
             key = (-2, slots[i])
         else:
@@ -162,8 +163,9 @@ def _find_blocks(tape: Tape, min_nodes: int) -> tuple[list[int], list[_Block]]:
             members.setdefault(owner[i], []).append(i)
     # 4. Copies with the same structure (ops, wiring, parameters) share one function.
     groups: dict[Any, list[tuple[int, list[int]]]] = {}
+    scratch = [0] * n
     for root, nodes in members.items():
-        found = _structure(tape, nodes) if len(nodes) >= min_nodes else None
+        found = _structure(tape, nodes, owner, scratch) if len(nodes) >= min_nodes else None
         if found is not None:
             key, externals = found
             groups.setdefault(key, []).append((root, externals))
@@ -181,29 +183,38 @@ def _find_blocks(tape: Tape, min_nodes: int) -> tuple[list[int], list[_Block]]:
     return owner, blocks
 
 
-def _structure(tape: Tape, nodes: list[int]) -> tuple[Any, list[int]] | None:
+def _structure(
+    tape: Tape, nodes: list[int], owner: list[int], scratch: list[int]
+) -> tuple[Any, list[int]] | None:
     """A key equal for copies with the same structure, and the copy's external leaves in order.
 
-    None if the copy reads a computed value from outside (only leaves may come from outside).
+    The key lists, node by node, the op and where each input comes from (a node of the copy,
+    by its index in the copy, or the n-th external leaf, which is a parameter or data). None
+    if the copy reads a computed value from outside (only leaves may come from outside).
+    ``scratch`` is a list as long as the tape, for the indices.
     """
-    local = {g: k for k, g in enumerate(nodes)}
+    root = nodes[-1]
+    for k, g in enumerate(nodes):
+        scratch[g] = k
+    kinds, slots, code_ids, parents = tape.kinds, tape.leaf_slot, tape.code_ids, tape.parents
     externals: dict[int, int] = {}
     described: list[int] = []
-    body: list[tuple[int, ...]] = []
+    body: list[int] = []
     for g in nodes:
-        refs: list[int] = [tape.code_ids[g]]
-        for p in tape.parents[g]:
-            k = local.get(p)
-            if k is None:
-                if tape.kinds[p] == OP:
-                    return None
-                e = externals.get(p)
-                if e is None:
-                    e = externals[p] = len(externals)
-                    described.append(tape.leaf_slot[p] if tape.kinds[p] == PARAM else -1)
-                k = -1 - e
-            refs.append(k)
-        body.append(tuple(refs))
+        ps = parents[g]
+        body.append(code_ids[g])
+        body.append(len(ps))
+        for p in ps:
+            if owner[p] == root:
+                body.append(scratch[p])
+                continue
+            if kinds[p] == OP:
+                return None
+            e = externals.get(p)
+            if e is None:
+                e = externals[p] = len(externals)
+                described.append(slots[p] if kinds[p] == PARAM else -1)
+            body.append(-1 - e)
     return (tuple(body), tuple(described)), list(externals)
 
 

@@ -11,6 +11,7 @@ import autograd_engine
 PUBLIC_NAMES = [
     "Adam",
     "BackwardStep",
+    "CompiledGraph",
     "DomainError",
     "GradcheckError",
     "History",
@@ -30,6 +31,8 @@ PUBLIC_NAMES = [
     "bce_loss",
     "bce_with_logits_loss",
     "binary_accuracy",
+    "compile_function",
+    "compile_graph",
     "cross_entropy_loss",
     "draw_backward_step",
     "draw_dot",
