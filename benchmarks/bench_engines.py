@@ -1,0 +1,464 @@
+"""autograd_engine against micrograd, workload by workload, in one run.
+
+Each workload runs on both engines in turn (micrograd, autograd_engine, micrograd, ...) for
+several repeats, and the table reports the median of each. The garbage collector stays in its
+default state, as users run it; a ``gc.collect()`` before each measurement (outside the timing)
+gives both engines the same clean start. See ``benchmarks/README.md`` for how to run it.
+
+Workloads:
+    chain: ``y = y * w + b`` repeated, in chains of 400 steps (800 nodes, within micrograd's
+        recursion limit), all chains held at once; forward and backward time per node.
+    demo step: micrograd's demo training step, word for word: MLP(2, [16, 16, 1]), 100 moons
+        points (noise 0.1), hinge loss + L2 (alpha 1e-4) over the parameters, SGD with
+        learning rate 1.0 - 0.9 k / 100. Both models start from the same weights and the run
+        checks that their losses agree.
+    compiled demo step: the same steps through autograd_engine.compiled: the graph is built and
+        compiled once, then replayed for 100 steps; the time per step includes that trace.
+    memory: bytes per node while a chain of 100,000 nodes is held, measured with tracemalloc.
+    deepest chain: the longest chain each engine can back-propagate through.
+    wide sum: one sum of many terms, with the builtin sum() (a chain of +) and with Value.sum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+try:
+    import micrograd
+    import micrograd.engine
+    import micrograd.nn
+except ImportError:  # pragma: no cover - depends on the machine
+    sys.exit("micrograd is not installed: run `pip install micrograd==0.1.0` first")
+
+import autograd_engine
+from autograd_engine.compiled import compile_graph
+from autograd_engine.data import make_moons
+
+MicroValue = micrograd.engine.Value
+OurValue = autograd_engine.Value
+ENGINES = ("micrograd", "autograd_engine")
+
+CHAIN_STEPS = 400  # 800 nodes per chain: micrograd's recursive backward needs < 1000
+ALPHA = 1e-4
+COMPILED_STEPS = 100
+
+
+def value_class(engine: str) -> Any:
+    return MicroValue if engine == "micrograd" else OurValue
+
+
+def interleaved(
+    measure: Callable[[str], dict[str, float]], repeats: int
+) -> dict[str, dict[str, float]]:
+    """Run ``measure(engine)`` for each engine in turn, ``repeats`` times; median per metric."""
+    samples: dict[str, dict[str, list[float]]] = {e: {} for e in ENGINES}
+    for _ in range(repeats):
+        for engine in ENGINES:
+            gc.collect()  # a clean heap for each run; the collector stays enabled
+            for metric, value in measure(engine).items():
+                samples[engine].setdefault(metric, []).append(value)
+    return {
+        engine: {metric: statistics.median(values) for metric, values in metrics.items()}
+        for engine, metrics in samples.items()
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Workloads
+# ------------------------------------------------------------------------------------------------
+
+
+def chain(engine: str, nodes: int) -> dict[str, float]:
+    """Forward and backward ns per node over chains of y = y * w + b, all held at once."""
+    value = value_class(engine)
+    w, b = value(0.999), value(0.001)
+    n_chains = max(1, nodes // (2 * CHAIN_STEPS))
+    roots = []
+    start = time.perf_counter()
+    for _ in range(n_chains):
+        y = value(1.0)
+        for _ in range(CHAIN_STEPS):
+            y = y * w + b
+        roots.append(y)
+    forward = time.perf_counter() - start
+    start = time.perf_counter()
+    for y in roots:
+        y.backward()
+    backward = time.perf_counter() - start
+    count = n_chains * 2 * CHAIN_STEPS
+    return {"forward": forward / count * 1e9, "backward": backward / count * 1e9}
+
+
+def moons() -> tuple[list[list[float]], list[float]]:
+    """100 moons points with noise 0.1, labels -1 / +1, as in micrograd's demo."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    return X, [2.0 * label - 1.0 for label in y]
+
+
+def micrograd_model() -> Any:
+    random.seed(1337)
+    return micrograd.nn.MLP(2, [16, 16, 1])
+
+
+def our_model_like(theirs: Any) -> autograd_engine.MLP:
+    """An autograd_engine MLP with exactly the weights of a micrograd MLP."""
+    ours = autograd_engine.MLP(2, [16, 16, 1])
+    for our_layer, their_layer in zip(ours.layers, theirs.layers):
+        for our_neuron, their_neuron in zip(our_layer.neurons, their_layer.neurons):
+            for our_w, their_w in zip(our_neuron.w, their_neuron.w):
+                our_w.data = float(their_w.data)
+            our_neuron.b.data = float(their_neuron.b.data)
+    return ours
+
+
+def demo_loss(model: Any, value: Any, X: list[list[float]], y: list[float]) -> Any:
+    """micrograd's demo loss, as written in its notebook (the same code for both engines)."""
+    inputs = [list(map(value, xrow)) for xrow in X]
+    return demo_loss_graph(model, inputs, y)
+
+
+def demo_loss_graph(model: Any, inputs: list[list[Any]], y: list[float]) -> Any:
+    """The demo loss of data already made into Values (which the compiled program replaces)."""
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss
+
+
+def demo_step(model: Any, value: Any, X: list[list[float]], y: list[float], k: int) -> float:
+    """One step of micrograd's demo training loop; returns the loss before the update."""
+    total_loss = demo_loss(model, value, X, y)
+    model.zero_grad()
+    total_loss.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return float(total_loss.data)
+
+
+def compiled_training(
+    model: autograd_engine.MLP, X: list[list[float]], y: list[float], steps: int
+) -> dict[str, float]:
+    """Trace and compile the demo loss once, then train ``steps`` steps with it."""
+    start = time.perf_counter()
+    inputs = [[OurValue(c) for c in row] for row in X]
+    program = compile_graph(
+        demo_loss_graph(model, inputs, y), model.parameters(), [v for row in inputs for v in row]
+    )
+    trace = time.perf_counter() - start
+    params = model.parameters()
+    start = time.perf_counter()
+    for k in range(steps):
+        model.zero_grad()
+        program.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in params:
+            p.data -= learning_rate * p.grad
+    replay = time.perf_counter() - start
+    return {"trace": trace, "replay": replay / steps, "step": (trace + replay) / steps}
+
+
+def memory_per_node(engine: str, nodes: int) -> float:
+    """Bytes per node (tracemalloc) while a chain of ``nodes`` nodes is held."""
+    value = value_class(engine)
+    w, b = value(0.999), value(0.001)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    y = value(1.0)
+    for _ in range(nodes // 2):
+        y = y * w + b
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del y
+    return held / nodes
+
+
+def backprop_chain(engine: str, depth: int) -> bool:
+    """Whether a chain of ``depth`` nodes (y = y * w) back-propagates without an error."""
+    value = value_class(engine)
+    w = value(1.0)
+    y = value(1.0)
+    for _ in range(depth):
+        y = y * w
+    try:
+        y.backward()
+    except RecursionError:
+        return False
+    return True
+
+
+def deepest_micrograd_chain(limit: int = 1 << 20) -> int:
+    """The deepest chain micrograd back-propagates, to within 1% (doubling, then bisection)."""
+    good, bad = 0, 250
+    while bad <= limit and backprop_chain("micrograd", bad):
+        good, bad = bad, bad * 2
+    while bad - good > max(1, good // 100):
+        middle = (good + bad) // 2
+        good, bad = (middle, bad) if backprop_chain("micrograd", middle) else (good, middle)
+    return good
+
+
+def wide_sum(engine: str, terms: int) -> dict[str, float]:
+    """ns per term: the builtin sum() forward and backward, and Value.sum (ours only)."""
+    value = value_class(engine)
+    leaves = [value(float(i % 10) - 4.5) for i in range(terms)]
+    start = time.perf_counter()
+    total = sum(leaves)
+    result = {"builtin forward": (time.perf_counter() - start) / terms * 1e9}
+    start = time.perf_counter()
+    try:
+        total.backward()
+        result["builtin backward"] = (time.perf_counter() - start) / terms * 1e9
+    except RecursionError:
+        result["builtin backward"] = math.nan  # micrograd: the recursion limit
+    if engine == "autograd_engine":
+        start = time.perf_counter()
+        total = OurValue.sum(leaves)
+        total.backward()
+        result["Value.sum forward+backward"] = (time.perf_counter() - start) / terms * 1e9
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# The run
+# ------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run, under a minute")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeats = 3 if quick else 5
+    chain_nodes = 16_000 if quick else 100_000
+    sum_terms = 20_000 if quick else 100_000
+    demo_steps_per_repeat = 1 if quick else 2
+    deep = 1_000_000
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    floors: list[tuple[str, bool, str]] = []
+
+    print(f"# autograd_engine {autograd_engine.__version__} vs micrograd 0.1.0", flush=True)
+    print(
+        f"# Python {platform.python_version()} on {platform.machine()}, "
+        f"gc enabled={gc.isenabled()} thresholds={gc.get_threshold()}, "
+        f"{'quick' if quick else 'full'} run, {repeats} repeats (median)\n",
+        flush=True,
+    )
+
+    # -- chain --------------------------------------------------------------------------------
+    result = interleaved(lambda e: chain(e, chain_nodes), repeats)
+    mg, ours = result["micrograd"], result["autograd_engine"]
+    for metric in ("forward", "backward"):
+        rows.append(
+            (
+                f"chain {metric}, ns/node",
+                f"{mg[metric]:.0f}",
+                f"{ours[metric]:.0f}",
+                f"{mg[metric] / ours[metric]:.1f}x",
+                "",
+                "",
+            )
+        )
+    both_mg, both_ours = mg["forward"] + mg["backward"], ours["forward"] + ours["backward"]
+    chain_ratio = both_mg / both_ours
+    rows.append(
+        (
+            "chain forward+backward, ns/node",
+            f"{both_mg:.0f}",
+            f"{both_ours:.0f}",
+            f"{chain_ratio:.1f}x",
+            "",
+            "",
+        )
+    )
+    floors.append(
+        ("chain forward+backward >= 5x faster (aim 10x)", chain_ratio >= 5, f"{chain_ratio:.1f}x")
+    )
+    print("chain done", flush=True)
+
+    # -- demo step, with the losses checked against each other ------------------------------
+    X, y = moons()
+    their_model = micrograd_model()
+    our_model = our_model_like(their_model)
+    models = {"micrograd": their_model, "autograd_engine": our_model}
+    step_counter = {"micrograd": 0, "autograd_engine": 0}
+    losses: dict[str, list[float]] = {"micrograd": [], "autograd_engine": []}
+
+    def demo(engine: str) -> dict[str, float]:
+        times = []
+        for _ in range(demo_steps_per_repeat):
+            k = step_counter[engine]
+            start = time.perf_counter()
+            losses[engine].append(demo_step(models[engine], value_class(engine), X, y, k))
+            times.append(time.perf_counter() - start)
+            step_counter[engine] += 1
+        return {"step": statistics.median(times)}
+
+    result = interleaved(demo, repeats)
+    mg_step, our_step = result["micrograd"]["step"], result["autograd_engine"]["step"]
+    demo_ratio = mg_step / our_step
+    worst = max(
+        abs(a - b) / max(abs(a), 1e-300)
+        for a, b in zip(losses["micrograd"], losses["autograd_engine"])
+    )
+    print("demo done", flush=True)
+
+    # -- the compiled demo step (trace amortised over 100 steps) -----------------------------
+    compiled_runs = []
+    for _ in range(1 if quick else 3):
+        model = our_model_like(micrograd_model())
+        gc.collect()
+        compiled_runs.append(compiled_training(model, X, y, COMPILED_STEPS))
+    compiled = {m: statistics.median(r[m] for r in compiled_runs) for m in compiled_runs[0]}
+    compiled_ratio = mg_step / compiled["step"]
+    # the compiled loss is the eager loss, and both are micrograd's, for the same weights
+    start_model = our_model_like(micrograd_model())
+    inputs = [[OurValue(c) for c in row] for row in X]
+    program = compile_graph(
+        demo_loss_graph(start_model, inputs, y),
+        start_model.parameters(),
+        [v for row in inputs for v in row],
+    )
+    compiled_loss = program.backward()
+    eager_loss = float(demo_loss(our_model_like(micrograd_model()), OurValue, X, y).data)
+    check_ok = compiled_loss == eager_loss and worst < 1e-9
+    rows.append(
+        (
+            "demo training step, s/step",
+            f"{mg_step:.3f}",
+            f"{our_step:.4f}",
+            f"{demo_ratio:.1f}x",
+            f"{compiled['step']:.4f}",
+            f"{compiled_ratio:.0f}x",
+        )
+    )
+    floors.append(
+        ("demo step (eager) >= 5x faster (aim 10x)", demo_ratio >= 5, f"{demo_ratio:.1f}x")
+    )
+    floors.append(
+        (
+            "compiled demo step >= 30x faster, trace included (aim 100x)",
+            compiled_ratio >= 30,
+            f"{compiled_ratio:.0f}x",
+        )
+    )
+    print("compiled done", flush=True)
+
+    # -- memory ------------------------------------------------------------------------------
+    memory = interleaved(lambda e: {"bytes": memory_per_node(e, 100_000)}, 1 if quick else 3)
+    mg_bytes, our_bytes = memory["micrograd"]["bytes"], memory["autograd_engine"]["bytes"]
+    rows.append(
+        (
+            "memory per node, 100k-node graph held (tracemalloc), bytes",
+            f"{mg_bytes:.0f}",
+            f"{our_bytes:.0f}",
+            f"{mg_bytes / our_bytes:.1f}x",
+            "",
+            "",
+        )
+    )
+    floors.append(
+        (
+            "memory per node <= 1/3 of micrograd's",
+            our_bytes <= mg_bytes / 3,
+            f"{our_bytes / mg_bytes:.2f} of micrograd's",
+        )
+    )
+    print("memory done", flush=True)
+
+    # -- deepest chain -----------------------------------------------------------------------
+    deepest = deepest_micrograd_chain()
+    gc.collect()
+    start = time.perf_counter()
+    ok = backprop_chain("autograd_engine", deep)
+    deep_time = time.perf_counter() - start
+    rows.append(
+        (
+            "deepest chain back-propagated, nodes",
+            f"~{deepest:,} (then RecursionError)",
+            f"{deep:,}: {'ok' if ok else 'FAILED'} in {deep_time:.1f} s",
+            "",
+            "",
+            "",
+        )
+    )
+    floors.append((f"a {deep:,}-node chain back-propagated", ok, f"{deep_time:.1f} s"))
+    print("deepest done", flush=True)
+
+    # -- wide sum ----------------------------------------------------------------------------
+    result = interleaved(lambda e: wide_sum(e, sum_terms), repeats)
+    mg, ours = result["micrograd"], result["autograd_engine"]
+    fwd_ratio = mg["builtin forward"] / ours["builtin forward"]
+    rows.append(
+        (
+            f"wide sum of {sum_terms:,} terms, builtin sum() forward, ns/term",
+            f"{mg['builtin forward']:.0f}",
+            f"{ours['builtin forward']:.0f}",
+            f"{fwd_ratio:.1f}x",
+            "",
+            "",
+        )
+    )
+    mg_back = mg["builtin backward"]
+    rows.append(
+        (
+            f"wide sum of {sum_terms:,} terms, builtin sum() backward, ns/term",
+            "RecursionError" if math.isnan(mg_back) else f"{mg_back:.0f}",
+            f"{ours['builtin backward']:.0f}",
+            "",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            f"wide sum of {sum_terms:,} terms, Value.sum forward+backward, ns/term",
+            "(no n-ary sum)",
+            f"{ours['Value.sum forward+backward']:.0f}",
+            "",
+            "",
+            "",
+        )
+    )
+    print("wide sum done\n", flush=True)
+
+    # -- report --------------------------------------------------------------------------------
+    header = ("workload", "micrograd", "autograd_engine (eager)", "ratio", "compiled", "ratio")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(
+        f"\nratio = micrograd's number / ours (how many times faster or smaller ours is). "
+        f"Compiled: trace {compiled['trace']:.2f} s once, then {compiled['replay'] * 1e3:.1f} ms "
+        f"per step; per step with the trace spread over {COMPILED_STEPS} steps: "
+        f"{compiled['step'] * 1e3:.1f} ms."
+    )
+    print(
+        f"Losses: micrograd vs autograd_engine over {len(losses['micrograd'])} demo steps from "
+        f"the same weights differ by at most {worst:.1e} (relative); the compiled loss equals "
+        f"the eager loss exactly: {compiled_loss == eager_loss}."
+    )
+    print("\nFloors from issue 7:")
+    for text, passed, detail in floors:
+        print(f"- [{'x' if passed else ' '}] {text}: {detail}")
+    if not check_ok:
+        print("\nCHECK FAILED: the engines' losses disagree")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
