@@ -101,8 +101,8 @@ def chain(engine: str, nodes: int) -> dict[str, float]:
 
 def moons() -> tuple[list[list[float]], list[float]]:
     """100 moons points with noise 0.1, labels -1 / +1, as in micrograd's demo."""
-    X, y = make_moons(100, noise=0.1, seed=1)
-    return X, [2.0 * label - 1.0 for label in y]
+    points, classes = make_moons(100, noise=0.1, seed=1)
+    return points, [2.0 * c - 1.0 for c in classes]
 
 
 def micrograd_model() -> Any:
@@ -121,9 +121,9 @@ def our_model_like(theirs: Any) -> autograd_engine.MLP:
     return ours
 
 
-def demo_loss(model: Any, value: Any, X: list[list[float]], y: list[float]) -> Any:
+def demo_loss(model: Any, value: Any, points: list[list[float]], y: list[float]) -> Any:
     """micrograd's demo loss, as written in its notebook (the same code for both engines)."""
-    inputs = [list(map(value, xrow)) for xrow in X]
+    inputs = [list(map(value, xrow)) for xrow in points]
     return demo_loss_graph(model, inputs, y)
 
 
@@ -136,9 +136,9 @@ def demo_loss_graph(model: Any, inputs: list[list[Any]], y: list[float]) -> Any:
     return data_loss + reg_loss
 
 
-def demo_step(model: Any, value: Any, X: list[list[float]], y: list[float], k: int) -> float:
+def demo_step(model: Any, value: Any, points: list[list[float]], y: list[float], k: int) -> float:
     """One step of micrograd's demo training loop; returns the loss before the update."""
-    total_loss = demo_loss(model, value, X, y)
+    total_loss = demo_loss(model, value, points, y)
     model.zero_grad()
     total_loss.backward()
     learning_rate = 1.0 - 0.9 * k / 100
@@ -148,11 +148,11 @@ def demo_step(model: Any, value: Any, X: list[list[float]], y: list[float], k: i
 
 
 def compiled_training(
-    model: autograd_engine.MLP, X: list[list[float]], y: list[float], steps: int
+    model: autograd_engine.MLP, points: list[list[float]], y: list[float], steps: int
 ) -> dict[str, float]:
     """Trace and compile the demo loss once, then train ``steps`` steps with it."""
     start = time.perf_counter()
-    inputs = [[OurValue(c) for c in row] for row in X]
+    inputs = [[OurValue(c) for c in row] for row in points]
     program = compile_graph(
         demo_loss_graph(model, inputs, y), model.parameters(), [v for row in inputs for v in row]
     )
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     print("chain done", flush=True)
 
     # -- demo step, with the losses checked against each other ------------------------------
-    X, y = moons()
+    points, y = moons()
     their_model = micrograd_model()
     our_model = our_model_like(their_model)
     models = {"micrograd": their_model, "autograd_engine": our_model}
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(demo_steps_per_repeat):
             k = step_counter[engine]
             start = time.perf_counter()
-            losses[engine].append(demo_step(models[engine], value_class(engine), X, y, k))
+            losses[engine].append(demo_step(models[engine], value_class(engine), points, y, k))
             times.append(time.perf_counter() - start)
             step_counter[engine] += 1
         return {"step": statistics.median(times)}
@@ -320,19 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(1 if quick else 3):
         model = our_model_like(micrograd_model())
         gc.collect()
-        compiled_runs.append(compiled_training(model, X, y, COMPILED_STEPS))
+        compiled_runs.append(compiled_training(model, points, y, COMPILED_STEPS))
     compiled = {m: statistics.median(r[m] for r in compiled_runs) for m in compiled_runs[0]}
     compiled_ratio = mg_step / compiled["step"]
     # the compiled loss is the eager loss, and both are micrograd's, for the same weights
     start_model = our_model_like(micrograd_model())
-    inputs = [[OurValue(c) for c in row] for row in X]
+    inputs = [[OurValue(c) for c in row] for row in points]
     program = compile_graph(
         demo_loss_graph(start_model, inputs, y),
         start_model.parameters(),
         [v for row in inputs for v in row],
     )
     compiled_loss = program.backward()
-    eager_loss = float(demo_loss(our_model_like(micrograd_model()), OurValue, X, y).data)
+    eager_loss = float(demo_loss(our_model_like(micrograd_model()), OurValue, points, y).data)
     check_ok = compiled_loss == eager_loss and worst < 1e-9
     rows.append(
         (
