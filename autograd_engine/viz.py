@@ -979,6 +979,11 @@ def _drawing_class() -> type[Any]:
                 self._view(str(out), format=format, quiet=quiet_view)
             return str(out)
 
+        def __repr__(self) -> str:
+            # stable text (no memory address), so saved notebooks do not change between runs
+            nodes = sum(" -> " not in line and "[" in line for line in self.body)
+            return f"<GraphDrawing: {nodes} nodes; show it in Jupyter, or save_graph(g, 'g.svg')>"
+
     GraphDrawing.__module__ = __name__
     GraphDrawing.__qualname__ = "GraphDrawing"
     return GraphDrawing
