@@ -306,7 +306,7 @@ def test_moons_with_micrograds_demo_setting_reaches_100_percent_training_accurac
 
 def test_three_class_spirals_reach_95_percent_training_accuracy_with_cross_entropy() -> None:
     X, y = make_spirals(30, n_classes=3, seed=0)
-    model = MLP(2, [16, 16, 3], seed=0)
+    model = MLP(2, [12, 12, 3], seed=0)
     history = fit(
         model,
         cross_entropy_loss,
