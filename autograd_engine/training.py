@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from .errors import as_float, describe
 from .grad_mode import no_grad
-from .losses import bce_loss, l2_regularization
+from .losses import bce_loss, l2_regularization, mse_loss
 from .optim import Optimizer
 from .value import Value
 
@@ -194,8 +194,10 @@ def fit(
         accuracy_fn: ``(outputs, targets) -> float``; ``"auto"`` measures :func:`accuracy`
             when every target is a whole number (class labels), and nothing otherwise; None
             measures nothing.
-        threshold: the score that separates the classes for single outputs; by default 0.5
-            with :func:`~autograd_engine.losses.bce_loss` (probabilities), else 0.
+        threshold: the output that separates the two classes for single outputs. By
+            default 0 (scores and logits), except with ``mse_loss`` and ``bce_loss``, whose
+            outputs aim at the labels themselves: there it is halfway between the smallest and
+            largest label (0.5 for labels 0 and 1).
         target_accuracy: stop as soon as the training accuracy reaches it (the model is not
             updated after that step).
         progress: show a tqdm progress bar (text lines if tqdm is not installed).
@@ -228,7 +230,7 @@ def fit(
     alpha = as_float(l2, "fit(l2)")
     batch = None if batch_size is None else min(_count(batch_size, "fit(batch_size)", 1), len(X))
     if threshold is None:
-        threshold = 0.5 if loss_fn is bce_loss else 0.0
+        threshold = _default_threshold(loss_fn, y)
     if accuracy_fn == "auto":
         cut = threshold
         measure: Callable[[list[Any], list[Any]], float] | None = (
@@ -274,6 +276,14 @@ def fit(
     finally:
         shown.close()
     return history
+
+
+def _default_threshold(loss_fn: Callable[..., Any], y: Sequence[Any]) -> float:
+    """See ``fit(threshold=...)``: 0, or the middle of the labels for mse_loss and bce_loss."""
+    if loss_fn in (mse_loss, bce_loss) and all(isinstance(t, numbers.Real) for t in y):
+        values = [float(t) for t in y]
+        return (min(values) + max(values)) / 2.0
+    return 0.0
 
 
 def _count(n: object, what: str, minimum: int) -> int:
