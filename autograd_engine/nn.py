@@ -87,9 +87,11 @@ def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random | No
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
-    """Turn one sample into a list of ``nin`` inputs (Values or numbers), or raise a clear error.
+    """Turn one sample into a list of ``nin`` input Values, or raise a clear error.
 
     A single Value or number counts as one input, so a layer of one neuron can feed the next.
+    Numbers become constant Values here, once, so every neuron of a layer shares one node per
+    input (instead of each neuron wrapping its own copy): a smaller graph and a truer drawing.
     """
     if isinstance(x, (Value, numbers.Real)):
         xs: list[Any] = [x]
@@ -105,11 +107,14 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
             f"Pass one sample at a time; for a batch write [model(x) for x in X]"
         )
     for i, xi in enumerate(xs):
-        if not isinstance(xi, (Value, numbers.Real)):
+        if isinstance(xi, Value):
+            continue
+        if not isinstance(xi, numbers.Real):
             raise TypeError(
                 f"{who} expects each input to be a number or a Value, got {describe(xi)} at "
                 f"position {i}. Pass one sample at a time; for a batch write [model(x) for x in X]"
             )
+        xs[i] = Value(xi)
     return xs
 
 
