@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import DomainError, describe
 from .graph import topological_order
+from .render import render_graph
 from .value import Value
 from .viz import (
     NumberFormat,
@@ -29,7 +30,6 @@ from .viz import (
     _too_big,
     _value_node_lines,
     html_text,
-    render_graph,
 )
 
 __all__ = [
@@ -353,7 +353,7 @@ def save_backward_frames(
     Returns:
         The paths written, one per step.
     """
-    from .viz import save_graph
+    from .render import save_graph
 
     steps = _as_steps(steps, "save_backward_frames")
     folder = Path(directory)
