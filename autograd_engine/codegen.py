@@ -493,7 +493,8 @@ class Writer:
             parts = [name] if start else start_from
             for k, (text, prec) in enumerate(chunk):
                 need = _ADD if not parts and k == 0 else _MUL
-                parts.append(text if prec >= need else f"({text})")
+                alone = len(terms) == 1 and not parts  # the whole right-hand side: no parens
+                parts.append(text if prec >= need or alone else f"({text})")
             self._emit(name, " + ".join(parts), comment)
             comment = "continued"
         self._checked.append(name)

@@ -338,8 +338,8 @@ class _Program:
         name = "gradient_program" if self.with_grad else "forward_program"
         lines = [
             f"def {name}(_params, _inputs):",
-            f'    """The {what} of a graph of {tape.size} nodes ({self.n_params} parameters, '
-            f'{n_inputs} inputs)."""',
+            f'    """The {what} of a graph of {_count(tape.size, "node")} '
+            f'({_count(self.n_params, "parameter")}, {_count(n_inputs, "input")})."""',
             self._unpack_params(list(range(self.n_params))),
         ]
         if n_inputs:
@@ -382,6 +382,10 @@ class _Program:
         exec(compile(self.source, f"<autograd_engine {name}>", "exec"), namespace)
         function: Callable[..., Any] = namespace[name]
         return function
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _replay_eagerly(
