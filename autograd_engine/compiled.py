@@ -560,9 +560,10 @@ class CompiledGraph:
 
     def __repr__(self) -> str:
         return (
-            f"<CompiledGraph: {self._tape.size} nodes, {len(self.params)} parameters, "
-            f"{len(self.inputs)} inputs, {self.blocks} repeated blocks, "
-            f"{self.source.count(chr(10)) + 1} lines>"
+            f"<CompiledGraph: {_count(self._tape.size, 'node')}, "
+            f"{_count(len(self.params), 'parameter')}, {_count(len(self.inputs), 'input')}, "
+            f"{_count(self.blocks, 'repeated block')}, "
+            f"{_count(self.source.count(chr(10)) + 1, 'line')} of code>"
         )
 
 
