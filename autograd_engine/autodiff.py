@@ -68,18 +68,20 @@ def backward(root: Value, create_graph: bool = False) -> None:
     # Each call adds this pass's gradient exactly once to every node. The pass accumulates into
     # .grad starting from zero (fast attribute access), then the earlier values are added back.
     earlier = [node.grad for node in order]
-    for node in order:
-        node.grad = 0.0
+    accumulating = any(earlier)  # False on a first pass or after zero_grad: nothing to add back
+    if accumulating:
+        for node in order:
+            node.grad = 0.0
     root.grad = 1.0
     node = root
     try:
         for node in reversed(order):
+            g = node.grad
+            if g - g != 0.0:  # inf or NaN: a gradient overflowed (checked at leaves too)
+                raise OverflowError(f"the gradient arriving at this node is {g!r}")
             op = node._operation
             if op is None:  # a leaf: nothing below it
                 continue
-            g = node.grad
-            if g - g != 0.0:  # inf or NaN: a gradient overflowed
-                raise OverflowError(f"the gradient arriving at this node is {g!r}")
             # chain rule: each parent gets the upstream grad times its local derivative, added
             # to what it already has (a parent used twice gets both terms)
             parents = node._prev
@@ -97,16 +99,14 @@ def backward(root: Value, create_graph: bool = False) -> None:
                 _check_terms(node, terms)
                 for parent, term in zip(parents, terms):
                     parent.grad += term
-        for node in order:  # the loop checked each node with an op; this checks the leaves too
-            g = node.grad
-            if g - g != 0.0:
-                raise OverflowError(f"the gradient arriving at this node is {g!r}")
     except BaseException as exc:  # undo this pass whatever stopped it (even Ctrl-C), then report
         for n, old in zip(order, earlier):
             n.grad = old
         if isinstance(exc, (ArithmeticError, ValueError)):
             raise _backward_error(node, exc) from None
         raise
+    if not accumulating:
+        return
     for n, old in zip(order, earlier):
         if not _is_zero(old):
             total = old + n.grad

@@ -49,7 +49,19 @@ def topological_order(*roots: Value) -> list[Value]:
             order.append(node)
             continue
         stack.append(node)
-        for parent in reversed(parents):  # reversed, so the first parent is visited first
-            if parent not in expanded:
-                stack.append(parent)
+        # push the parents last one first, so the first parent is visited first; one and two
+        # parents (nearly every node) are unrolled, as reversed() would allocate an iterator
+        if len(parents) == 1:
+            if parents[0] not in expanded:
+                stack.append(parents[0])
+        elif len(parents) == 2:
+            first, second = parents
+            if second not in expanded:
+                stack.append(second)
+            if first not in expanded:
+                stack.append(first)
+        else:
+            for parent in reversed(parents):
+                if parent not in expanded:
+                    stack.append(parent)
     return order
