@@ -9,16 +9,29 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from strategies import OURS, Expression, evaluate, expressions, reference_values
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import (
+    OURS,
+    Expression,
+    apply_via_method,
+    evaluate,
+    expressions,
+    n_inputs,
+    op_id,
+    op_instances,
+    reference_values,
+)
 
 from autograd_engine import (
     BackwardStep,
     DomainError,
+    Op,
     Value,
     backward_stepper,
     backward_steps,
     draw_backward_step,
+    grad,
     topological_order,
 )
 from autograd_engine.autodiff import backward_step
@@ -87,6 +100,32 @@ def test_local_derivative_times_upstream_grad_is_the_contribution(expr: Expressi
         for u in step.updates:
             expected = step.upstream_grad * u.local_derivative
             assert u.contribution == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@st.composite
+def point_and_upstream_grad(draw: st.DrawFn, op: Op) -> tuple[list[float], float]:
+    """A point inside the op's domain, clear of its kinks, and an upstream grad of any sign."""
+    xs = [draw(st.floats(lo, hi)) for lo, hi in op.domain[: n_inputs(op)]]
+    assume(all(abs(x - k) > 1e-3 for x in xs for k in op.kinks))
+    return xs, draw(st.floats(-1e3, 1e3))
+
+
+@pytest.mark.parametrize("op", op_instances(), ids=op_id)
+@given(data=st.data())
+def test_every_builtin_op_sends_upstream_grad_times_its_partial_derivative(
+    op: Op, data: st.DataObject
+) -> None:
+    # the stepper calls the op's rule twice: with grad 1 for the local derivative, and with the
+    # arriving grad for the contribution; for every built-in rule the two must agree
+    point, g = data.draw(point_and_upstream_grad(op))
+    xs = [Value(x) for x in point]
+    y = apply_via_method(op, xs)
+    step = next(s for s in backward_steps(y * g) if s.node is y)
+    assert step.upstream_grad == g
+    # the local derivatives are the op's partial derivatives, as grad() computes them
+    assert [u.local_derivative for u in step.updates] == grad(y, xs)
+    for u in step.updates:
+        assert u.contribution == pytest.approx(g * u.local_derivative, rel=1e-12, abs=1e-300)
 
 
 def test_micrograd_example_steps_by_hand() -> None:
