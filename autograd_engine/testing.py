@@ -381,9 +381,9 @@ class _Subject:
                 f"did you forget `return`? backward must return a tuple with one term per input: "
                 f"return {shape}",
             )
-        if _as_number(terms) is not None or isinstance(terms, numbers.Number):
+        if isinstance(terms, (Value, numbers.Number)):
             _fail(
-                f"{rule} returned a single number ({_num(float(terms))}) {where}, not a tuple.",
+                f"{rule} returned a single number ({_show(terms)}) {where}, not a tuple.",
                 f"put it in a tuple, one term per input: `return {shape}`"
                 + (" (mind the comma: it makes the tuple)." if n == 1 else "."),
             )

@@ -244,6 +244,15 @@ def test_check_op_explains_a_backward_of_the_wrong_shape(student: Op, phrases: t
     failed_with(check_op(student), *phrases)
 
 
+class ComplexSigmoid(StudentSigmoid):
+    def backward(self, grad: Any, out: Any, x: Any) -> Any:
+        return 1j * grad  # a number, but not a real one (and not in a tuple)
+
+
+def test_a_backward_returning_a_complex_number_gets_a_report_not_a_crash() -> None:
+    failed_with(check_op(ComplexSigmoid()), "returned a single number", "not a tuple")
+
+
 def test_check_op_catches_a_wrong_forward_when_given_a_reference() -> None:
     report = check_op(WrongForwardSigmoid(), reference=Value.sigmoid)
     failed_with(report, "WrongForwardSigmoid.forward gives a wrong value")
