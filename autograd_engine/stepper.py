@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .autodiff import _check_terms
 from .errors import DomainError, describe
 from .graph import topological_order
 from .render import render_graph
@@ -186,6 +187,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
             try:
                 # the rule backward uses, with the grad arriving here ...
                 terms = op.backward(g, node.data, *inputs)
+                _check_terms(node, terms)  # one term per input, or zip would drop some silently
                 # ... and with grad 1: the local derivatives, since a rule is linear in grad
                 local = op.backward(1.0, node.data, *inputs)
             except (ArithmeticError, ValueError) as exc:

@@ -128,6 +128,24 @@ def test_every_builtin_op_sends_upstream_grad_times_its_partial_derivative(
         assert u.contribution == pytest.approx(g * u.local_derivative, rel=1e-12, abs=1e-300)
 
 
+def test_backward_rule_with_the_wrong_number_of_terms_raises_type_error_like_backward() -> None:
+    class Lopsided(Op):
+        name = "lopsided"
+        arity = 2
+
+        def forward(self, a: float, b: float) -> float:
+            return a * b
+
+        def backward(self, grad: float, out: float, a: float, b: float) -> tuple[float, ...]:
+            return (grad * b,)  # forgets the term for b
+
+    y = Lopsided()(Value(2.0), Value(3.0))
+    with pytest.raises(TypeError, match="one term per input"):
+        y.backward()
+    with pytest.raises(TypeError, match=r"Lopsided.backward must return .* one term per input"):
+        list(backward_steps(y))
+
+
 def test_micrograd_example_steps_by_hand() -> None:
     loss, v = micrograd_example()
     steps = list(backward_steps(loss))
