@@ -320,26 +320,30 @@ class _Subject:
     op: Op | None  # None: a function of Values
     function: Callable[..., Any]  # takes Values, returns a Value (the op itself for an op)
 
-    def describe_rule(self) -> str:
+    @property
+    def forward_name(self) -> str:
+        """How the student's forward is named in messages."""
+        return f"{self.title}.forward" if self.op is not None else self.title
+
+    @property
+    def backward_name(self) -> str:
         """How the student's derivative is named in messages."""
-        if self.op is not None:
-            return f"{self.title}.backward"
-        return f"the derivative of {self.title} (from backward)"
+        return f"{self.title}.backward" if self.op is not None else f"backward through {self.title}"
 
     def value(self, point: Sequence[float]) -> float:
         """The student's forward at ``point``: a finite float, or a report that says why not."""
         where = _where(self.names, point)
         if self.op is not None:
-            result = _call_student(f"{self.title}.forward", where, self.op.forward, *point)
+            result = _call_student(self.forward_name, where, self.op.forward, *point)
         else:
             with no_grad():
                 inputs = [Value(x) for x in point]
-                result = _call_student(self.title, where, self.function, *inputs)
+                result = _call_student(self.forward_name, where, self.function, *inputs)
         value = _as_number(result)
         if value is None:
-            who = f"{self.title}.forward" if self.op is not None else self.title
             _fail(
-                f"{who} returned {_show(result)} {where}; it should return a finite number.",
+                f"{self.forward_name} returned {_show(result)} {where}; it should return a "
+                "finite number.",
                 "forward computes the op's value from plain floats, for example "
                 "`return 1.0 / (1.0 + math.exp(-x))`. Did you forget `return`?",
             )
@@ -362,17 +366,23 @@ class _Subject:
             if not isinstance(out, Value):
                 return (0.0,) * len(point)  # a constant: no input reaches the output
             root = out if upstream == 1.0 else out * upstream
-            rule = f"backward through {self.title}"
-            return tuple(_call_student(rule, where, grad, root, inputs, tolerate=tolerate))
+            return tuple(
+                _call_student(self.backward_name, where, grad, root, inputs, tolerate=tolerate)
+            )
         out_value = self.value(point)
-        rule = self.describe_rule()
         terms = _call_student(
-            rule, where, self.op.backward, upstream, out_value, *point, tolerate=tolerate
+            self.backward_name,
+            where,
+            self.op.backward,
+            upstream,
+            out_value,
+            *point,
+            tolerate=tolerate,
         )
         return self._checked_terms(terms, where)
 
     def _checked_terms(self, terms: Any, where: str) -> tuple[float, ...]:
-        rule, n = self.describe_rule(), len(self.names)
+        rule, n = self.backward_name, len(self.names)
         wanted = ", ".join(f"grad * df/d{name}" for name in self.names)
         shape = f"({wanted}{',' if n == 1 else ''})"
         if terms is None:
@@ -657,7 +667,6 @@ def _check_forward(
     if not wrong:
         return
     point, got, want = max(wrong, key=lambda w: abs(w[1] - w[2]))
-    who = f"{subject.title}.forward" if subject.op is not None else subject.title
     hint = "check the formula of forward against the math."
     sized = [(g, w) for _, g, w in wrong if abs(w) > 1e-9]
     if sized and len(sized) == len(wrong):
@@ -667,8 +676,8 @@ def _check_forward(
         elif len(ratios) > 1 and max(ratios) - min(ratios) < 1e-6 * abs(ratios[0]):
             hint = f"your values are {_factor_text(ratios[0])} times the right ones everywhere."
     _fail(
-        f"{who} gives a wrong value at {len(wrong)} of {len(pairs)} points; the largest "
-        f"difference is {_where(subject.names, point)}.",
+        f"{subject.forward_name} gives a wrong value at {len(wrong)} of {len(pairs)} points; "
+        f"the largest difference is {_where(subject.names, point)}.",
         hint,
         details=_table(["", "yours", "expected"], [["f", _num(got), _num(want)]]),
         point=dict(zip(subject.names, point)),
@@ -687,9 +696,11 @@ def _numeric_partials(truth: Callable[..., Any], point: Sequence[float]) -> tupl
 def _entries_at(
     subject: _Subject, truth: Callable[..., Any], point: tuple[float, ...]
 ) -> list[_Entry]:
-    where = _where(subject.names, point)
-    partials = _call_student(f"{subject.title}.forward", where, _numeric_partials, truth, point)
+    # The student's forward first, so that an error in it is reported at the point itself
+    # rather than at a finite-difference neighbour.
     value = subject.value(point)
+    where = _where(subject.names, point)
+    partials = _call_student(subject.forward_name, where, _numeric_partials, truth, point)
     entries = []
     for upstream in (1.0, UPSTREAM):
         got = subject.derivative(point, upstream)
@@ -740,8 +751,12 @@ def _edge_entries_at(
             ranges = [(None, None)] * n
     else:
         for i in range(n):
-            left = _call_student(subject.title, where, _one_sided_slope, truth, point, i, -1.0)
-            right = _call_student(subject.title, where, _one_sided_slope, truth, point, i, 1.0)
+            left = _call_student(
+                subject.forward_name, where, _one_sided_slope, truth, point, i, -1.0
+            )
+            right = _call_student(
+                subject.forward_name, where, _one_sided_slope, truth, point, i, 1.0
+            )
             if left is not None and right is not None:
                 ranges.append((min(left, right), max(left, right)))
             else:
@@ -802,7 +817,7 @@ def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> lis
         return [grad(first, inputs) for first in firsts]
 
     hessian = _call_student(
-        f"{subject.describe_rule()} (called with Values, as backward(create_graph=True) does)",
+        f"{subject.backward_name} (called with Values, as backward(create_graph=True) does)",
         where,
         analytic,
     )
@@ -852,7 +867,7 @@ def _derivative_report(
     ]
     kind = "second derivative" if worst.order == 2 else "derivative"
     summary = (
-        f"the {kind} from {subject.describe_rule()} is off at "
+        f"the {kind} from {subject.backward_name} is off at "
         f"{len({e.point for e in bad})} of {n_points} points; the largest difference is "
         f"{_where(subject.names, worst.point)}"
         + (

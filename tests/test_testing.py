@@ -253,6 +253,18 @@ def test_a_backward_returning_a_complex_number_gets_a_report_not_a_crash() -> No
     failed_with(check_op(ComplexSigmoid()), "returned a single number", "not a tuple")
 
 
+def test_an_error_in_a_students_function_is_reported_under_its_name_at_the_sampled_point() -> None:
+    def broken(x: Value) -> Value:
+        raise ValueError(f"got {x.data!r}")
+
+    report = check_op(broken)
+    text = failed_with(report, "broken raised ValueError: got ")
+    assert "broken.forward" not in text  # a function has no .forward
+    seen = float(text.split("got ")[1].split(" ")[0])
+    assert seen == round(seen, 3)  # the sampled point itself, not a finite-difference neighbour
+    assert f"at x = {seen:.6g}" in text
+
+
 def test_check_op_catches_a_wrong_forward_when_given_a_reference() -> None:
     report = check_op(WrongForwardSigmoid(), reference=Value.sigmoid)
     failed_with(report, "WrongForwardSigmoid.forward gives a wrong value")
