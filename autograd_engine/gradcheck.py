@@ -47,16 +47,29 @@ def numerical_gradient(f: Function, inputs: Sequence[float], eps: float = 1e-6) 
         [3.0, 2.0]
     """
     point = [as_float(x, "numerical_gradient() inputs") for x in inputs]
+    per_input = _central_differences(lambda p: [_evaluate(f, p)], point, eps)
+    return [derivatives[0] for derivatives in per_input]  # f returns one number
+
+
+def _central_differences(
+    g: Callable[[list[float]], Sequence[float]], point: Sequence[float], eps: float
+) -> list[list[float]]:
+    r"""Central differences of ``g``, a function returning a list of numbers, along each input.
+
+    Entry ``[j][k]`` estimates :math:`\partial g_k / \partial x_j` as
+    :math:`(g_k(x + h e_j) - g_k(x - h e_j)) / 2h`.
+    """
     estimates = []
-    for i in range(len(point)):
+    for j in range(len(point)):
         up, down = list(point), list(point)
-        up[i] += eps
-        down[i] -= eps
-        estimates.append((_evaluate(f, up) - _evaluate(f, down)) / (2.0 * eps))
+        up[j] += eps
+        down[j] -= eps
+        estimates.append([(u - d) / (2.0 * eps) for u, d in zip(g(up), g(down))])
     return estimates
 
 
 def _analytic_gradient(f: Function, point: Sequence[float]) -> list[float]:
+    """The gradient of ``f`` at ``point`` from backward (the functional ``grad``), as floats."""
     xs = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
     out = f(*xs)
     if not isinstance(out, Value):  # f does not depend on its inputs at all
@@ -149,6 +162,13 @@ def gradgradcheck(
     ``grad(..., create_graph=True)`` differentiated again, is compared with the central
     difference of the analytic gradient.
 
+    Args:
+        f: takes one Value per input and returns a Value.
+        inputs: the point to check at (numbers).
+        eps: finite-difference step.
+        atol, rtol: an entry passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+        raise_exception: raise on failure (default); otherwise return False.
+
     Returns:
         True when every entry agrees; raises :class:`GradcheckError` with a table otherwise
         (or returns False when ``raise_exception`` is False).
@@ -159,32 +179,23 @@ def gradgradcheck(
     """
     point = [as_float(x, "gradgradcheck() inputs") for x in inputs]
     n = len(point)
+    xs = [Value(x, label=f"x{k}") for k, x in enumerate(point)]
+    out = f(*xs)
+    if isinstance(out, Value):  # row i: the gradient of the create_graph gradient df/dx_i
+        hessian = [grad(first, xs) for first in grad(out, xs, create_graph=True)]
+    else:  # f does not depend on its inputs at all
+        hessian = [[0.0] * n for _ in range(n)]
+    # numeric[j][i]: the central difference along x_j of the analytic df/dx_i
+    numeric = _central_differences(lambda p: _analytic_gradient(f, p), point, eps)
+    if any(not math.isfinite(e) for column in numeric for e in column):
+        raise GradcheckError(f"finite differences are not finite at {point}; try another point")
     names, values, rows = [], [], []
     for i in range(n):
-        xs = [Value(x, label=f"x{k}") for k, x in enumerate(point)]
-        out = f(*xs)
-        if isinstance(out, Value):
-            first = grad(out, xs, create_graph=True)[i]
-            hessian_row = grad(first, xs)
-        else:
-            hessian_row = [0.0] * n
-
-        def d_i(*args: float, i: int = i) -> float:
-            # the analytic first derivative with respect to x_i, as a function to difference
-            live = [Value(a) for a in args]
-            out = f(*live)
-            return grad(out, live)[i] if isinstance(out, Value) else 0.0
-
-        numeric_row = _numerical_gradient_of_float(d_i, point, eps)
         for j in range(n):
             names.append(f"x{i},x{j}")
             values.append(point[j])
             rows.append(
-                (
-                    hessian_row[j],
-                    numeric_row[j],
-                    _close(hessian_row[j], numeric_row[j], atol, rtol),
-                )
+                (hessian[i][j], numeric[j][i], _close(hessian[i][j], numeric[j][i], atol, rtol))
             )
     if all(ok for _, _, ok in rows):
         return True
@@ -195,20 +206,3 @@ def gradgradcheck(
         "finite differences of the first derivatives (row 'xi,xj' is d2f/dxi dxj, at value xj):"
     )
     raise GradcheckError(_table(title, names, values, rows))
-
-
-def _numerical_gradient_of_float(
-    g: Callable[..., Any], point: Sequence[float], eps: float
-) -> list[float]:
-    """Central differences of a function that returns a plain number (here: a derivative)."""
-    estimates = []
-    for j in range(len(point)):
-        up, down = list(point), list(point)
-        up[j] += eps
-        down[j] -= eps
-        estimates.append((float(g(*up)) - float(g(*down))) / (2.0 * eps))
-    if any(not math.isfinite(e) for e in estimates):
-        raise GradcheckError(
-            f"finite differences are not finite at {list(point)}; try another point"
-        )
-    return estimates
