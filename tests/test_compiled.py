@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import random
+import struct
 from collections.abc import Sequence
 
 import pytest
@@ -50,8 +51,8 @@ def eager_error(build: Builder, params: Sequence[float], inputs: Sequence[float]
 
 
 def same(a: float, b: float) -> bool:
-    """Equal to 1e-12 relative (the contract); in practice the bits are identical."""
-    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    """The same float, bit for bit (so 0.0 and -0.0 differ): the compiled path's contract."""
+    return struct.pack("<d", a) == struct.pack("<d", b)
 
 
 def assert_same(got: tuple[float, list[float]], want: tuple[float, list[float]]) -> None:
@@ -228,6 +229,86 @@ def test_training_with_the_compiled_program_follows_eager_training_exactly() -> 
             p.data -= lr * p.grad
             q.data -= lr * q.grad
     assert program.replays == 0
+
+
+# -- graph shapes that repeated blocks must keep exact -------------------------------------------
+
+
+def param_used_often_in_each_sample(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    outs = []
+    for x in xs:
+        h = (w * x + c).tanh()
+        h2 = (w * h + c * h).relu()  # w and c used several times inside one copy
+        outs.append((h2 * w + x * c).sigmoid() * w)
+    return Value.sum(outs)
+
+
+def node_shared_by_two_blocks(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    outs = []
+    for k in range(0, len(xs), 2):
+        z = xs[k] * w + xs[k + 1] * c  # feeds two different subgraphs of the sample
+        left = ((z * w + c).tanh() * w + c).tanh() * (z * c).sigmoid() + z
+        right = ((z * c + w).tanh() * c + w).relu() * (z * w).tanh() + z
+        outs.append(left * right)
+    return Value.sum(outs)
+
+
+def constants_shared_and_not(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    half = Value(0.5)  # one constant node read by every sample
+    outs = []
+    for i, x in enumerate(xs):
+        h = (w * x * half + c * (i - 2.0)).tanh()  # and one constant of its own per sample
+        outs.append(((h * w + half).relu() + h * c * 2.0).tanh() * (i + 0.1))
+    return Value.sum(outs)
+
+
+def sum_with_a_repeated_term(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    outs = []
+    for x in xs:
+        h = (w * x + c).tanh()
+        outs.append(Value.sum([h, h, w, h * w, w, x]).tanh() * Value.sum([h, c, h]))
+    return Value.sum(outs + outs)  # every sample's result twice too
+
+
+def every_input_read_twice(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    outs = []
+    for i, x in enumerate(xs + xs):  # the same input leaf in two copies
+        p = w if i % 2 else c  # copies that differ in their parameter: two blocks
+        h = (p * x + c).tanh()
+        outs.append(((h * w + x).relu() + h * p).tanh() * w)
+    return Value.sum(outs)
+
+
+SHAPES = [
+    param_used_often_in_each_sample,
+    node_shared_by_two_blocks,
+    constants_shared_and_not,
+    sum_with_a_repeated_term,
+    every_input_read_twice,
+]
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+@pytest.mark.parametrize("build", SHAPES, ids=lambda f: f.__name__)
+def test_repeated_blocks_with_shared_leaves_and_repeated_terms_replay_like_eager(
+    build: Builder, engine: str
+) -> None:
+    rng = random.Random(build.__name__)
+    for _ in range(3):
+        params = [rng.uniform(-1.5, 1.5) for _ in range(2)]
+        inputs = [rng.uniform(-2.0, 2.0) for _ in range(6)]
+        assert_same(value_and_grad(engine, build, params, inputs), eager(build, params, inputs))
+
+
+@pytest.mark.parametrize("build", SHAPES, ids=lambda f: f.__name__)
+def test_each_shape_is_outlined_into_repeated_blocks(build: Builder) -> None:
+    ps, xs = [Value(0.3), Value(-0.7)], [Value(0.1 * k - 0.2) for k in range(6)]
+    assert compile_graph(build(ps, xs), ps, xs).blocks >= 1  # else the test above checks less
 
 
 # -- domain errors on replay -----------------------------------------------------------------------
