@@ -152,13 +152,14 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     Args:
         root: the Value to differentiate (its grad is seeded with 1).
 
-    Yields:
-        A :class:`BackwardStep` for each node, the root first and the leaves last.
+    Returns:
+        An iterator of one :class:`BackwardStep` per node, the root first and the leaves last,
+        each computed when it is asked for.
 
     Raises:
-        TypeError: ``root`` is not a Value.
-        DomainError: a derivative is infinite where it is needed (``sqrt`` at 0), raised at the
-            step that needs it.
+        TypeError: ``root`` is not a Value (raised by the call itself).
+        DomainError: a derivative is infinite where it is needed (``sqrt`` at 0), raised while
+            iterating, at the step that needs it.
 
     Example:
         >>> from autograd_engine import Value
@@ -167,8 +168,13 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
         >>> [u.grad_after for u in steps[0].updates]   # a is used twice: 3, then 3 + 3
         [3.0, 6.0]
     """
-    if not isinstance(root, Value):
+    if not isinstance(root, Value):  # here, not in the generator, so the call itself raises
         raise TypeError(f"backward_steps expects a Value (the root), got {describe(root)}")
+    return _steps(root)
+
+
+def _steps(root: Value) -> Iterator[BackwardStep]:
+    """The generator behind :func:`backward_steps`, for a root already checked."""
     order = topological_order(root)
     total = len(order)
     grads: dict[Value, float] = {root: 1.0}

@@ -146,6 +146,11 @@ def test_backward_rule_with_the_wrong_number_of_terms_raises_type_error_like_bac
         list(backward_steps(y))
 
 
+def test_a_root_that_is_not_a_value_is_rejected_at_the_call() -> None:
+    with pytest.raises(TypeError, match="backward_steps expects a Value"):
+        backward_steps(1.0)  # type: ignore[arg-type]
+
+
 def test_micrograd_example_steps_by_hand() -> None:
     loss, v = micrograd_example()
     steps = list(backward_steps(loss))
