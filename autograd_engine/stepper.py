@@ -19,7 +19,7 @@ from typing import Any
 from .autodiff import _check_terms
 from .errors import DomainError, describe
 from .graph import topological_order
-from .render import render_graph
+from .render import render_graph, save_graph
 from .value import Value
 from .viz import (
     NumberFormat,
@@ -361,8 +361,6 @@ def save_backward_frames(
     Returns:
         The paths written, one per step.
     """
-    from .render import save_graph
-
     steps = _as_steps(steps, "save_backward_frames")
     folder = Path(directory)
     digits = max(3, len(str(len(steps) - 1)))
