@@ -298,9 +298,11 @@ def _parameter_names(function: Callable[..., Any]) -> tuple[list[str], bool] | N
 
 
 def _title(obj: Any) -> str:
+    """How the student's op or function is named in messages: ``MySigmoid``, ``my_backward``."""
     if isinstance(obj, Op):
         return type(obj).__name__
-    return str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj))
+    name = str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj))
+    return name.rpartition("<locals>.")[2]  # a function defined inside another: its own name
 
 
 # ------------------------------------------------------------------------------------------------

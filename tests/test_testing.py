@@ -348,6 +348,14 @@ def test_check_op_finds_a_wrong_op_inside_a_function() -> None:
     failed_with(report, "multiply by `grad`")
 
 
+def test_a_function_defined_inside_another_is_named_by_its_own_name() -> None:
+    def doubled(x: Value) -> Value:
+        return x * 2.0
+
+    text = failed_with(check_op(doubled, reference=lambda x: x * 3.0), "doubled gives a wrong")
+    assert "<locals>" not in text
+
+
 def test_the_same_seed_gives_the_same_points_and_another_seed_others() -> None:
     first = check_op(SignErrorSigmoid(), seed=3)
     again = check_op(SignErrorSigmoid(), seed=3)
