@@ -147,9 +147,14 @@ class Tape:
 
 
 def _op_key(op: Op, arity: int) -> Any:
-    """Ops of one class with equal attributes share their derived code (``x ** 2`` everywhere)."""
+    """Ops of one class with equal attributes share their derived code (``x ** 2`` everywhere).
+
+    A float attribute counts with its repr too: 0.0 == -0.0, yet ``0.0 * x`` and ``-0.0 * x``
+    differ in sign, so ``leaky_relu(0.0)`` and ``leaky_relu(-0.0)`` need code of their own.
+    """
     try:
-        key = (type(op), arity, tuple(sorted(vars(op).items())))
+        attributes = ((k, (v, repr(v)) if isinstance(v, float) else v) for k, v in vars(op).items())
+        key = (type(op), arity, tuple(sorted(attributes)))
         hash(key)
     except TypeError:  # unhashable attributes, or no __dict__
         return (id(op), arity)

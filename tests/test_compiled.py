@@ -311,6 +311,15 @@ def test_each_shape_is_outlined_into_repeated_blocks(build: Builder) -> None:
     assert compile_graph(build(ps, xs), ps, xs).blocks >= 1  # else the test above checks less
 
 
+def test_ops_equal_but_for_the_sign_of_a_zero_attribute_keep_their_own_code() -> None:
+    # LeakyRelu(0.0) and LeakyRelu(-0.0) compare equal, yet 0.0 * x and -0.0 * x differ in sign
+    def build(ps: list[Value], xs: list[Value]) -> Value:
+        return ps[0].leaky_relu(0.0) * 0.0 + ps[0].leaky_relu(-0.0)
+
+    for engine in COMPILED:
+        assert_same(value_and_grad(engine, build, [-2.0]), eager(build, [-2.0]))
+
+
 # -- domain errors on replay -----------------------------------------------------------------------
 
 ERROR_CASES = {
