@@ -61,9 +61,10 @@ def backward(root: Value, create_graph: bool = False) -> None:
     if create_graph:
         with enable_grad():  # create_graph asks for a graph, even inside no_grad (as in PyTorch)
             gradients = _gradients(order, create_graph=True)
-            for node in order:
-                g = gradients[node]
-                node.grad = g if _is_zero(node.grad) else node.grad + g
+            # every sum first: one that overflows raises before any grad has changed
+            totals = [gradients[n] if _is_zero(n.grad) else n.grad + gradients[n] for n in order]
+        for node, total in zip(order, totals):
+            node.grad = total
         return
     # Each call adds this pass's gradient exactly once to every node. The pass accumulates into
     # .grad starting from zero (fast attribute access), then the earlier values are added back.

@@ -250,6 +250,15 @@ def test_gradient_overflowing_when_added_to_the_earlier_grad_raises_domain_error
     assert (x.grad, y.grad) == (1e308, 1.0)
 
 
+def test_create_graph_backward_whose_accumulated_grad_overflows_changes_no_grad() -> None:
+    x, c = Value(1e308, label="x"), Value(1.0, label="c")
+    y = x * c  # dy/dx = 1, dy/dc = 1e308
+    y.backward()
+    with pytest.raises(DomainError):
+        y.backward(create_graph=True)  # x's 1 + 1 fits, c's 1e308 + 1e308 does not
+    assert (x.grad, c.grad, y.grad) == (1.0, 1e308, 1.0)
+
+
 def _graph_with_a_bad_branch() -> tuple[Value, list[Value]]:
     """A graph whose backward fails at sqrt(0) after some grads have been added."""
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.0, label="c")
