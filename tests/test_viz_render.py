@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_engine import MLP, Value, draw_dot, save_graph
-from autograd_engine import render as viz  # the rendering half of drawing: patched below
-from autograd_engine.viz import RendererNotFoundError, RenderError, find_renderer, render_graph
+from autograd_engine import MLP, Value, draw_dot, render, save_graph, viz
+from autograd_engine.render import RendererNotFoundError, RenderError, find_renderer, render_graph
 
 pytest.importorskip("graphviz")
 
@@ -30,7 +29,7 @@ def pure(monkeypatch: pytest.MonkeyPatch) -> str:
     def which(cmd: str, mode: int = 0, path: str | None = None) -> str | None:
         return None if cmd == "dot" else real_which(cmd, path=path)
 
-    monkeypatch.setattr(viz.shutil, "which", which)
+    monkeypatch.setattr(render.shutil, "which", which)
     program = find_renderer()
     if program is None:
         pytest.fail("graphviz-pure is a test dependency (pip install graphviz-pure) but not found")
@@ -41,8 +40,8 @@ def pure(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No renderer anywhere: neither on PATH nor next to Python."""
-    monkeypatch.setattr(viz.shutil, "which", lambda cmd, mode=0, path=None: None)
-    monkeypatch.setattr(viz, "_script_dirs", lambda: [str(tmp_path)])
+    monkeypatch.setattr(render.shutil, "which", lambda cmd, mode=0, path=None: None)
+    monkeypatch.setattr(render, "_script_dirs", lambda: [str(tmp_path)])
 
 
 def example() -> Value:
@@ -88,7 +87,7 @@ def test_renderer_is_found_next_to_python_when_path_is_empty(
     monkeypatch.setenv("PATH", "")
     found = find_renderer()
     assert found is not None
-    assert Path(found).parent in {Path(d) for d in viz._script_dirs()}
+    assert Path(found).parent in {Path(d) for d in render._script_dirs()}
     assert render_graph(Value(1.0) + 2, "svg").startswith(b"<?xml")
 
 
@@ -132,7 +131,13 @@ def test_drawing_is_a_graphviz_digraph_and_copies_keep_the_renderer(pure: str) -
     assert isinstance(drawing, graphviz.Digraph)
     assert isinstance(drawing.copy(), type(drawing))
     assert drawing.copy().pipe(format="svg")[:5] == b"<?xml"
-    assert viz.GraphDrawing is type(drawing)
+    assert render.GraphDrawing is type(drawing) is viz.GraphDrawing
+
+
+def test_rendering_names_are_importable_from_viz_too() -> None:
+    for name in ("RenderError", "RendererNotFoundError", "find_renderer", "render_graph"):
+        assert getattr(viz, name) is getattr(render, name)
+    assert viz.save_graph is render.save_graph is save_graph
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -198,13 +203,13 @@ def test_without_the_graphviz_package_draw_dot_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    viz._drawing_class.cache_clear()
+    render._drawing_class.cache_clear()
     try:
         with pytest.raises(ImportError, match=r'pip install "autograd_engine\[viz\]"'):
             draw_dot(Value(1.0) + 1)
     finally:
         monkeypatch.undo()
-        viz._drawing_class.cache_clear()
+        render._drawing_class.cache_clear()
 
 
 # -- hostile labels, rendered ----------------------------------------------------------------------
