@@ -957,6 +957,17 @@ def _formula_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: float
 
     n = len(subject.names)
     sized = [e for e in bad if e.expected is not None and abs(e.expected) > 1e-6]
+    if sized and len(sized) == len(bad) and all(e.got == 0.0 for e in bad):
+        if subject.op is None:
+            return (
+                "your derivative is 0 at every point that differs: no gradient reaches the "
+                "inputs, so the graph is cut somewhere. Did you use .data, float(...) or a math.* "
+                "function (like math.tanh)? Use Value operations (.tanh(), .exp()) instead."
+            )
+        return (
+            "your derivative is 0 at every point that differs, where the right one is not: "
+            "each term must be grad times the local derivative, not a placeholder 0."
+        )
     if (
         sized
         and len(sized) == len(bad)

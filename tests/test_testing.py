@@ -265,6 +265,22 @@ def test_an_error_in_a_students_function_is_reported_under_its_name_at_the_sampl
     assert f"at x = {seen:.6g}" in text
 
 
+def test_a_function_whose_graph_is_cut_is_told_so_not_a_constant_factor() -> None:
+    report = check_op(lambda x: Value(math.tanh(x.data)), reference=math.tanh)
+    text = failed_with(report, "the derivative from backward through <lambda> is off", "cut")
+    assert "constant factor" not in text and "0 times" not in text
+
+
+class ZeroSigmoid(StudentSigmoid):
+    def backward(self, grad: Any, out: Any, x: Any) -> tuple[Any, ...]:
+        return (grad * 0.0,)
+
+
+def test_a_backward_returning_zero_is_told_so_not_a_constant_factor() -> None:
+    text = failed_with(check_op(ZeroSigmoid()), "0 at every point")
+    assert "constant factor" not in text
+
+
 def test_check_op_catches_a_wrong_forward_when_given_a_reference() -> None:
     report = check_op(WrongForwardSigmoid(), reference=Value.sigmoid)
     failed_with(report, "WrongForwardSigmoid.forward gives a wrong value")
