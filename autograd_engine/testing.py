@@ -297,6 +297,18 @@ def _parameter_names(function: Callable[..., Any]) -> tuple[list[str], bool] | N
     return names, star
 
 
+def _check_count(who: str, name: str, count: Any) -> None:
+    """Refuse a number of points or steps that is not a whole number of at least 1 (an author's
+    mistake: with none, a check would pass without checking anything)."""
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral):
+        raise TypeError(f"{who}() expects {name} to be a whole number, got {describe(count)}")
+    if count < 1:
+        raise ValueError(
+            f"{who}() expects {name} to be at least 1, got {count}: with none, nothing would be "
+            "checked"
+        )
+
+
 def _title(obj: Any) -> str:
     """How the student's op or function is named in messages: ``MySigmoid``, ``my_backward``."""
     if isinstance(obj, Op):
@@ -616,6 +628,7 @@ def check_op(
         >>> bool(check_op(Tanh()))
         True
     """
+    _check_count("check_op", "n_points", n_points)
     subject = _subject(op_or_function, domain, edge_points, kinks)
     truth, reference_op = _reference(reference, subject)
     points = _sample_points(subject.domain, subject.kinks, n_points, seed)
@@ -1119,6 +1132,7 @@ def check_module(
         >>> bool(check_module(MyNeuron(3, seed=0)))
         True
     """
+    _check_count("check_module", "n_points", n_points)
     title = type(module).__name__
     rng = random.Random(seed)
     try:
@@ -1470,6 +1484,7 @@ def check_backward(
         engine's, and a hint (a missing root grad of 1, a missing chain-rule factor, ``=``
         instead of ``+=`` for a node used twice, ...).
     """
+    _check_count("check_backward", "n_points", n_points)
     leaves_info = _parameter_names(graph)
     if leaves_info is None or not leaves_info[0] or leaves_info[1]:
         raise TypeError(
@@ -1691,6 +1706,7 @@ def check_training_step(
         by side and hints at the likely mistake (a missing ``zero_grad``, a step uphill, a sum
         instead of a mean, ...).
     """
+    _check_count("check_training_step", "steps", steps)
     xs, ys = (
         ([list(x) for x in data[0]], [float(y) for y in data[1]]) if data else _default_data(seed)
     )

@@ -407,6 +407,20 @@ def test_author_mistakes_raise_clear_errors() -> None:
         check_op(RightSigmoid(), reference=3.0)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("count", [0, -1, 2.5, True])
+def test_a_number_of_points_or_steps_that_is_not_a_positive_whole_number_is_refused(
+    count: Any,
+) -> None:
+    with pytest.raises((TypeError, ValueError), match="n_points"):
+        check_op(RightSigmoid(), n_points=count)
+    with pytest.raises((TypeError, ValueError), match="n_points"):
+        check_module(make(RightNeuron), n_points=count)
+    with pytest.raises((TypeError, ValueError), match="n_points"):
+        check_backward(right_backward, tiny_graph, n_points=count)
+    with pytest.raises((TypeError, ValueError), match="steps"):
+        check_training_step(right_step, steps=count)
+
+
 def test_report_renders_as_html_with_the_message_escaped() -> None:
     report = check_op(SwappedMul())
     page = report._repr_html_()
