@@ -42,8 +42,7 @@ def _backward_error(node: Value, exc: BaseException) -> Exception:
     parents = ", ".join(
         f"{p.data!r}" + (f" (label {p.label!r})" if p.label else "") for p in node._prev
     )
-    if isinstance(exc, (ValueError, TypeError)) and "values to unpack" in str(exc):
-        # the unrolled one- and two-input paths unpack the terms: the rule returned a wrong count
+    if _is_unpacking_error(exc):
         return TypeError(
             f"{type(op).__name__}.backward must return a tuple with one term per input "
             f"({len(node._prev)}): {exc}. No grad was changed by this call"
@@ -53,6 +52,12 @@ def _backward_error(node: Value, exc: BaseException) -> Exception:
         f"backward through {op.name} failed at inputs ({parents}): {reason}. "
         "No grad was changed by this call"
     )
+
+
+def _is_unpacking_error(exc: BaseException) -> bool:
+    """True for Python's own error when backward's unrolled one- and two-input paths unpack what
+    a rule returned and it is not a tuple of one term per input (a bare number, a wrong count)."""
+    return isinstance(exc, (ValueError, TypeError)) and "unpack" in str(exc)
 
 
 def backward(root: Value, create_graph: bool = False) -> None:
@@ -103,7 +108,7 @@ def backward(root: Value, create_graph: bool = False) -> None:
     except BaseException as exc:  # undo this pass whatever stopped it (even Ctrl-C), then report
         for n, old in zip(order, earlier):
             n.grad = old
-        if isinstance(exc, (ArithmeticError, ValueError)):
+        if isinstance(exc, (ArithmeticError, ValueError)) or _is_unpacking_error(exc):
             raise _backward_error(node, exc) from None
         raise
     if not accumulating:

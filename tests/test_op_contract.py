@@ -45,3 +45,25 @@ def test_backward_names_the_contract_when_a_rule_returns_too_few_terms(op, n):
     out.grad = 1.0
     with pytest.raises(TypeError, match="one term per input"):
         out._backward()
+
+
+class BareDouble(Op):
+    name = "bare_double"
+    symbol = "2x?"
+    arity = 1
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, grad, out, x):
+        return grad * 2  # the term itself, not a tuple of one term
+
+
+def test_backward_names_the_contract_when_a_rule_returns_a_bare_number() -> None:
+    x = Value(1.0)
+    out = BareDouble()(x)
+    for differentiate in (out.backward, lambda: grad(out, [x]), out._backward):
+        out.grad = 1.0
+        with pytest.raises(TypeError, match="one term per input"):
+            differentiate()
+    assert x.grad == 0.0
