@@ -456,14 +456,9 @@ def _subject(
         op = op_or_function
         own_domain = tuple(tuple(d) for d in (domain if domain is not None else op.domain))
         n = op.arity or len(own_domain)
-        signature = _parameter_names(op.forward)
-        if signature is not None and not signature[1] and len(signature[0]) == n:
-            names = tuple(signature[0])
-        else:
-            names = ("x",) if n == 1 else tuple(f"x{i}" for i in range(n))
         return _Subject(
             title=_title(op),
-            names=names,
+            names=_input_names(_parameter_names(op.forward), n),
             domain=_domain_for(own_domain, n, _title(op)),
             edge_points=_edges_for(op.edge_points if edge_points is None else edge_points, n),
             kinks=tuple(op.kinks if kinks is None else kinks),
@@ -485,20 +480,24 @@ def _subject(
             f"check_op() cannot tell how many inputs {_title(op_or_function)} takes; pass "
             "domain=[(low, high), ...] with one interval per input"
         )
-    if signature is not None and len(signature[0]) == n and not signature[1]:
-        names = tuple(signature[0])
-    else:
-        names = ("x",) if n == 1 else tuple(f"x{i}" for i in range(n))
     given = tuple(tuple(d) for d in domain) if domain is not None else ((-3.0, 3.0),)
     return _Subject(
         title=_title(op_or_function),
-        names=names,
+        names=_input_names(signature, n),
         domain=_domain_for(given, n, _title(op_or_function)),
         edge_points=_edges_for(edge_points or (), n),
         kinks=tuple(kinks or ()),
         op=None,
         function=op_or_function,
     )
+
+
+def _input_names(signature: tuple[list[str], bool] | None, n: int) -> tuple[str, ...]:
+    """The inputs' names in messages: the forward's own parameter names when there are ``n`` of
+    them, else ``x`` (one input) or ``x0, x1, ...``."""
+    if signature is not None and not signature[1] and len(signature[0]) == n:
+        return tuple(signature[0])
+    return ("x",) if n == 1 else tuple(f"x{i}" for i in range(n))
 
 
 def _domain_for(
