@@ -38,6 +38,9 @@ def value_and_grad(
         params, inputs: the numbers to compute at.
         trace_params, trace_inputs: for the compiled engines, the numbers the graph is traced at
             (default: ``params`` and ``inputs``, each nudged by 0.25).
+
+    A compiled engine's answer must come from the compiled code itself: a call that quietly fell
+    back to the eager engine fails (one that raises, as eager mode does, is fine).
     """
     if engine == "eager":
         ps = [Value(x) for x in params]
@@ -57,4 +60,7 @@ def value_and_grad(
         fuse=engine != "compiled-unfused",
         outline=engine != "compiled-flat",
     )
-    return program.value_and_grad(list(inputs), params=list(params))
+    result = program.value_and_grad(list(inputs), params=list(params))
+    # an answer from the eager fallback would make every comparison pass: it must not happen
+    assert program.replays == 0, "the compiled program handed over to the eager engine"
+    return result
