@@ -202,8 +202,8 @@ class _Look:
 
 
 def _grad_float(node: Value) -> float:
-    g = node.grad
-    return float(g.data) if isinstance(g, Value) else float(g)
+    """The grad as a float (after ``backward(create_graph=True)`` it is a Value: its data)."""
+    return float(node.grad)
 
 
 def _value_label(node: Value, style: _Style, look: _Look) -> str:
