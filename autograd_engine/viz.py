@@ -220,12 +220,24 @@ def _value_label(node: Value, style: _Style, look: _Look) -> str:
         rows = "".join(f"<TR>{cell}</TR>" for cell in cells)
     else:
         rows = f"<TR>{''.join(cells)}</TR>"
-    table = 'BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
+    border = 'BORDER="3" COLOR="#b8860b"' if look.current else 'BORDER="0"'
+    table = f'{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
     if look.current:
-        table = f'BORDER="3" COLOR="#b8860b" {table[11:]} BGCOLOR="{HIGHLIGHT}"'
+        table += f' BGCOLOR="{HIGHLIGHT}"'
     elif style.color_grads and look.grad is not None:
         table += f' BGCOLOR="{grad_color(look.grad, style.grad_range)}"'
     return f"<TABLE {table}>{rows}</TABLE>"
+
+
+def _node_lines(name: str, node: Value, style: _Style, look: _Look) -> list[str]:
+    """The value node ``name``, and for a computed value its op node ``name_op`` feeding it."""
+    lines = [f"\t{name} [label=<{_value_label(node, style, look)}> shape=plain]\n"]
+    op = node._operation
+    if op is not None:
+        fill = f' style=filled fillcolor="{HIGHLIGHT}"' if look.current else ""
+        lines.append(f"\t{name}_op [label=<{html_text(op.label())}> shape=ellipse{fill}]\n")
+        lines.append(f"\t{name}_op -> {name}\n")
+    return lines
 
 
 def _value_node_lines(
@@ -233,13 +245,7 @@ def _value_node_lines(
 ) -> list[str]:
     """The value node, its op node and the edges into them (one edge per use of a parent)."""
     i = index[node]
-    lines = [f"\tn{i} [label=<{_value_label(node, style, look)}> shape=plain]\n"]
-    op = node._operation
-    if op is None:
-        return lines
-    fill = f' style=filled fillcolor="{HIGHLIGHT}"' if look.current else ""
-    lines.append(f"\tn{i}_op [label=<{html_text(op.label())}> shape=ellipse{fill}]\n")
-    lines.append(f"\tn{i}_op -> n{i}\n")
+    lines = _node_lines(f"n{i}", node, style, look)
     flow = ' [color="#b8860b" penwidth=2.5]' if look.current else ""
     lines += [f"\tn{index[parent]} -> n{i}_op{flow}\n" for parent in node._prev]
     return lines

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import describe
 from .value import Value
-from .viz import _grad_float, _norm_color, _static_look, _Style, _value_label, html_text
+from .viz import _grad_float, _node_lines, _norm_color, _static_look, _Style, html_text
 
 
 @dataclass
@@ -282,14 +282,9 @@ def _grouped_lines(
 
     look = _static_look(style, computed)
     for node in order:
-        i = index[node]
-        if unit[node] != f"n{i}":
-            continue
-        lines.append(f"\tn{i} [label=<{_value_label(node, style, look(node))}> shape=plain]\n")
-        op = node._operation
-        if op is not None:
-            lines.append(f"\tn{i}_op [label=<{html_text(op.label())}> shape=ellipse]\n")
-            lines.append(f"\tn{i}_op -> n{i}\n")
+        name = f"n{index[node]}"
+        if unit[node] == name:  # drawn as itself, not inside a box
+            lines += _node_lines(name, node, style, look(node))
     if not detailed:
         leaves = [n for n in outside if n._operation is None]
         others = [n for n in outside if n._operation is not None]
