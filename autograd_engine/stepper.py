@@ -22,6 +22,7 @@ from .graph import topological_order
 from .render import render_graph, save_graph
 from .value import Value
 from .viz import (
+    GRAD_RANGE,
     NumberFormat,
     _check_options,
     _digraph,
@@ -298,12 +299,12 @@ def draw_backward_step(
     """
     steps = _as_steps(steps, "draw_backward_step")
     k = _check_index(k, steps, "draw_backward_step")
-    _check_options(rankdir, number_format, (1e-6, 1e2), max_nodes, "neuron")
+    _check_options(rankdir, number_format, GRAD_RANGE, max_nodes, "neuron")
     if len(steps) > max_nodes:
         raise _too_big(len(steps), max_nodes)
     order = [step.node for step in reversed(steps)]  # topological order, as draw_dot numbers it
     index = {node: i for i, node in enumerate(order)}
-    style = _Style(rankdir, number_format, True, False, (1e-6, 1e2))
+    style = _Style(rankdir, number_format, True, False, GRAD_RANGE)
     grads = filled_grads(steps, k)
     uses: dict[Value, int] = {}
     for node in order:

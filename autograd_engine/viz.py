@@ -48,6 +48,8 @@ FONT = "Helvetica"
 HIGHLIGHT = "#ffd84d"  # the node being processed in a step-through frame
 UPDATED = "#c7e9c0"  # grads that changed in the current step
 _RED, _BLUE, _PURPLE = (214, 96, 77), (67, 147, 195), (128, 115, 172)
+#: The gradient magnitudes drawn palest (vanishing) and deepest (exploding) unless told otherwise.
+GRAD_RANGE: tuple[float, float] = (1e-6, 1e2)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ def _mix(rgb: tuple[int, int, int], depth: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def grad_color(grad: float, grad_range: tuple[float, float] = (1e-6, 1e2)) -> str:
+def grad_color(grad: float, grad_range: tuple[float, float] = GRAD_RANGE) -> str:
     """The fill colour of a value node with gradient ``grad``, as ``"#rrggbb"``.
 
     Red for a positive gradient, blue for a negative one, white for exactly 0. The depth of the
@@ -345,7 +347,7 @@ def draw_dot(
     show_grads: bool = True,
     grads_computed: bool | None = None,
     color_grads: bool = False,
-    grad_range: tuple[float, float] = (1e-6, 1e2),
+    grad_range: tuple[float, float] = GRAD_RANGE,
     max_nodes: int = 500,
     model: Any = None,
     group_by: str = "neuron",
