@@ -49,6 +49,7 @@ from .grad_mode import enable_grad, no_grad
 from .gradcheck import numerical_gradient
 from .graph import topological_order
 from .ops import Op
+from .stepper import backward_steps
 from .value import Value
 
 __all__ = [
@@ -1599,18 +1600,17 @@ def _backward_hint(
         return f"you have not set {', '.join(n + '.grad' for n in unset)} yet (still 0.0)."
     if all(near(-got if got is not None else None, want) for _, got, want in wrong):
         return "the sizes are right but the signs are not: look for a minus sign."
-    # For each wrong node: who uses it, and what each use contributes (the chain rule's terms).
+    # For each wrong node: who uses it, and what each use contributes (the chain rule's terms),
+    # with the local derivatives of the engine's own backward pass, step by step.
     uses: dict[str, list[tuple[str, float, float]]] = {}  # name -> (child, child grad, local)
-    for child in topological_order(root):
-        op = child._operation
-        if op is None or child not in names:
+    for step in backward_steps(root):
+        child_name = names.get(step.node)
+        if child_name is None:
             continue
-        child_name = names[child]
-        locals_ = op.backward(1.0, child.data, *[p.data for p in child._prev])
-        for parent, local in zip(child._prev, locals_):
-            if parent in names:
-                uses.setdefault(names[parent], []).append(
-                    (child_name, expected[child_name], float(local))
+        for update in step.updates:
+            if update.parent in names:
+                uses.setdefault(names[update.parent], []).append(
+                    (child_name, expected[child_name], update.local_derivative)
                 )
     for name, got, _ in wrong:
         terms = uses.get(name, [])
