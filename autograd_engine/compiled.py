@@ -43,7 +43,10 @@ Design, and why the results are the eager engine's, bit for bit:
 What is not compiled: gradients of leaves other than the parameters (inputs and constants get
 none, and subgraphs that no parameter feeds are not differentiated at all), and
 ``create_graph`` (higher-order gradients): use the eager engine for those. Every leaf that is
-neither a parameter nor an input is a constant, frozen at compile time.
+neither a parameter nor an input is a constant, frozen at compile time. So a derivative that
+only such a gradient would need cannot fail here: for ``w * x.sqrt()`` with the input ``x`` at
+0, eager ``backward()`` raises (it fills ``x.grad``, and d sqrt/dx is infinite at 0), while the
+program returns ``w``'s gradient, ``sqrt(0) = 0.0``.
 """
 
 from __future__ import annotations
@@ -526,7 +529,9 @@ class CompiledGraph:
             ``(value, grads)``, with one gradient per parameter, in order.
 
         Raises:
-            DomainError: as the eager engine would for these numbers (forward or backward).
+            DomainError: as the eager engine would for these numbers (forward or backward),
+                except for derivatives only the gradient of an input or constant would need,
+                which the program does not compute (see the module docstring).
         """
         p, x = self._numbers(params, inputs)
         try:

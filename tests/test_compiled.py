@@ -366,6 +366,17 @@ def test_forward_only_call_raises_the_eager_error_too() -> None:
     assert str(info.value) == str(eager_info.value)
 
 
+def test_a_derivative_only_an_inputs_gradient_needs_does_not_stop_the_program() -> None:
+    # eager backward() fills x.grad too, and d sqrt/dx is infinite at 0: it raises
+    w, x = Value(2.0), Value(0.0)
+    with pytest.raises(DomainError, match="sqrt"):
+        (w * x.sqrt()).backward()
+    # the program computes only w's gradient, sqrt(0) = 0.0, which is defined
+    program = compile_graph(w * x.sqrt(), [w], [x])
+    assert program.value_and_grad() == (0.0, [0.0])
+    assert program.replays == 0
+
+
 # -- the program's behaviour as an object --------------------------------------------------------
 
 
