@@ -22,6 +22,14 @@ class DomainError(ValueError):
     ``DomainError``. No NaN or infinity is ever stored in a ``Value``.
 
     It subclasses ``ValueError``, so ``except ValueError`` catches it too.
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> try:
+        ...     Value(0.0, label="z").log()
+        ... except DomainError as error:
+        ...     print(error)
+        log: log is defined only for x > 0; got x = 0.0 (label 'z')
     """
 
 

@@ -16,7 +16,16 @@ _GRAD_ENABLED: ContextVar[bool] = ContextVar("autograd_engine_grad_enabled", def
 
 
 def is_grad_enabled() -> bool:
-    """True when operations record the graph (the default), False inside ``no_grad``."""
+    """True when operations record the graph (the default), False inside ``no_grad``.
+
+    Example:
+        >>> from autograd_engine import no_grad
+        >>> with no_grad():
+        ...     print(is_grad_enabled())
+        False
+        >>> is_grad_enabled()
+        True
+    """
     return _GRAD_ENABLED.get()
 
 
@@ -64,6 +73,16 @@ class no_grad(_GradMode):  # noqa: N801  (lowercase like PyTorch's, as students 
 
 
 class enable_grad(_GradMode):  # noqa: N801
-    """Record the graph again inside a ``no_grad`` block (a context manager and decorator)."""
+    """Record the graph again inside a ``no_grad`` block (a context manager and decorator).
+
+    Example:
+        >>> from autograd_engine import Value, no_grad
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     with enable_grad():
+        ...         y = x * 3
+        >>> y._prev[0] is x
+        True
+    """
 
     _enabled = True

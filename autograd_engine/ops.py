@@ -141,8 +141,8 @@ class Op:
         """Apply the op to Values or plain numbers and return the resulting ``Value``.
 
         Example:
-            >>> from autograd_engine import Value
-            >>> MUL(Value(2.0), 3).data
+            >>> from autograd_engine import Value, ops
+            >>> ops.MUL(Value(2.0), 3).data
             6.0
         """
         if self.arity and len(operands) != self.arity:

@@ -229,7 +229,15 @@ class Value:
         _autodiff.zero_grad(self)
 
     def detach(self) -> Value:
-        """A new leaf Value with the same data and no history: gradients stop here."""
+        """A new leaf Value with the same data and no history: gradients stop here.
+
+        Example:
+            >>> x = Value(3.0)
+            >>> y = x.detach() * x  # the detached copy is the constant 3 here
+            >>> y.backward()
+            >>> x.grad
+            3.0
+        """
         return Value._node(self.data, (), None)
 
     # -- conversions and display ---------------------------------------------------------------

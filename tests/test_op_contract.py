@@ -1,10 +1,13 @@
-"""The Op contract: a backward rule that returns the wrong number of terms is named clearly."""
+"""The Op contract: its worked example runs, and a rule that breaks it is named clearly."""
 
 from __future__ import annotations
 
+import math
+import textwrap
+
 import pytest
 
-from autograd_engine import Op, Value, grad
+from autograd_engine import Op, Value, grad, gradgradcheck, ops
 
 
 class ShortMul(Op):
@@ -67,3 +70,26 @@ def test_backward_names_the_contract_when_a_rule_returns_a_bare_number() -> None
         with pytest.raises(TypeError, match="one term per input"):
             differentiate()
     assert x.grad == 0.0
+
+
+def _code_block_after(marker: str, doc: str) -> str:
+    """The indented code block that follows ``marker::`` in a docstring, dedented."""
+    lines = doc.split(f"{marker}::\n", 1)[1].splitlines()
+    block = []
+    for line in lines[1:]:  # a blank line follows the marker
+        if line and not line.startswith(" "):
+            break
+        block.append(line)
+    return textwrap.dedent("\n".join(block))
+
+
+def test_the_define_an_op_example_in_the_ops_docstring_runs_and_differentiates() -> None:
+    namespace: dict[str, object] = {}
+    exec(
+        _code_block_after("Defining an operation (the whole contract)", ops.__doc__ or ""),
+        namespace,
+    )
+    y, softplus = namespace["y"], namespace["softplus"]
+    assert isinstance(y, Value) and y._op == "softplus"
+    assert y.data == pytest.approx(math.log1p(math.exp(0.5)), rel=1e-15)
+    assert gradgradcheck(softplus, [0.5])
