@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,14 +307,9 @@ def draw_backward_step(
     index = {node: i for i, node in enumerate(order)}
     style = _Style(rankdir, number_format, True, False, GRAD_RANGE)
     grads = filled_grads(steps, k)
-    uses: dict[Value, int] = {}
-    for node in order:
-        for parent in node._prev:
-            uses[parent] = uses.get(parent, 0) + 1
-    received: dict[Value, int] = {}
-    for step in steps[: k + 1]:
-        for u in step.updates:
-            received[u.parent] = received.get(u.parent, 0) + 1
+    # a grad is complete once every use of its node has passed its contribution on
+    uses = Counter(u.parent for step in steps for u in step.updates)
+    received = Counter(u.parent for step in steps[: k + 1] for u in step.updates)
     current = steps[k]
     updated = {u.parent for u in current.updates}
 
@@ -326,7 +322,7 @@ def draw_backward_step(
     for node in order:
         if node in grads:
             text = f"grad {style.number(grads[node])}"
-            if received.get(node, 0) < uses.get(node, 0):
+            if received[node] < uses[node]:
                 text += " <I>so far</I>"
         else:
             text = ""
