@@ -46,7 +46,7 @@ from . import nn
 from .autodiff import grad
 from .errors import describe
 from .grad_mode import enable_grad, no_grad
-from .gradcheck import numerical_gradient
+from .gradcheck import _evaluate, numerical_gradient
 from .graph import topological_order
 from .ops import Op
 from .stepper import backward_steps
@@ -664,11 +664,6 @@ def _reference(reference: Any, subject: _Subject) -> tuple[Callable[..., Any], O
     )
 
 
-def _truth_value(truth: Callable[..., Any], point: Sequence[float]) -> float:
-    with no_grad():
-        return float(truth(*[Value(x) for x in point]))
-
-
 def _check_forward(
     subject: _Subject,
     truth: Callable[..., Any],
@@ -677,7 +672,7 @@ def _check_forward(
     rtol: float,
 ) -> None:
     """Compare the student's forward with the reference at every point; stop at a difference."""
-    pairs = [(tuple(p), subject.value(p), _truth_value(truth, p)) for p in points]
+    pairs = [(tuple(p), subject.value(p), _evaluate(truth, p)) for p in points]
     wrong = [(p, got, want) for p, got, want in pairs if not _close(got, want, atol, rtol)]
     if not wrong:
         return
