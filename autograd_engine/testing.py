@@ -1725,7 +1725,6 @@ def check_training_step(
             expected_loss = float(reference(theirs, xs, ys, learning_rate))
             grads = [float(p.grad) for p in theirs.parameters()]
             total = [t + g for t, g in zip(total, grads)]
-            got_loss = _as_number(result)
             _compare_step(
                 title,
                 step,
@@ -1733,7 +1732,6 @@ def check_training_step(
                 theirs,
                 before,
                 total,
-                got_loss,
                 result,
                 expected_loss,
                 learning_rate,
@@ -1759,7 +1757,6 @@ def _compare_step(
     theirs: Any,
     before: list[float],
     accumulated: list[float],
-    got_loss: float | None,
     result: Any,
     expected_loss: float,
     learning_rate: float,
@@ -1767,7 +1764,9 @@ def _compare_step(
     atol: float,
     rtol: float,
 ) -> None:
+    """Stop the check with a report if the student's step differs from the reference's."""
     where = f"at step {step + 1}"
+    got_loss = _as_number(result)
     if got_loss is None:
         _fail(
             f"{title} returned {_show(result)} {where}; it should return the loss.",
