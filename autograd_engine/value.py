@@ -80,17 +80,6 @@ class Value:
         self._prev = ()
         self._operation = None
 
-    @staticmethod
-    def _node(data: float, parents: tuple[Value, ...], operation: Op | None) -> Value:
-        """Create a node from a checked, finite float without validating it again."""
-        out = _new_object(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._prev = parents
-        out._operation = operation
-        return out
-
     @property
     def _op(self) -> str:
         """The symbol of the op that produced this Value ("" for a leaf), as in micrograd."""
@@ -238,7 +227,7 @@ class Value:
             >>> x.grad
             3.0
         """
-        return Value._node(self.data, (), None)
+        return Value(self.data)
 
     # -- conversions and display ---------------------------------------------------------------
 
