@@ -584,6 +584,7 @@ def _floats(numbers: Sequence[float], count: int, what: str) -> list[float]:
 
 def _check_leaves(values: Sequence[Value], what: str) -> list[Value]:
     leaves = list(values)
+    first_at: dict[Value, int] = {}
     for i, v in enumerate(leaves):
         if not isinstance(v, Value):
             raise TypeError(
@@ -594,8 +595,12 @@ def _check_leaves(values: Sequence[Value], what: str) -> list[Value]:
                 f"compile_graph expects leaf Values as {what} (made with Value(...), not "
                 f"computed), got the result of {v._operation.name} at position {i}"
             )
-    if len(set(leaves)) != len(leaves):
-        raise ValueError(f"the {what} hold the same Value twice; give each one once")
+        if v in first_at:
+            raise ValueError(
+                f"compile_graph: the {what} hold the same Value twice (positions {first_at[v]} "
+                f"and {i}: {v!r}); give each one once"
+            )
+        first_at[v] = i
     return leaves
 
 
@@ -638,8 +643,14 @@ def compile_graph(
         raise TypeError(f"compile_graph expects a Value as output, got {describe(output)}")
     param_list = _check_leaves(params, "params")
     input_list = _check_leaves(inputs, "inputs")
-    if set(param_list) & set(input_list):
-        raise ValueError("a Value is both a parameter and an input; it can be only one of them")
+    param_set = set(param_list)
+    for i, x in enumerate(input_list):
+        if x in param_set:
+            raise ValueError(
+                f"compile_graph: {x!r} is both a parameter and an input (params"
+                f"[{param_list.index(x)}] and inputs[{i}]); give it in one list only: params to "
+                "get its gradient, inputs to give it new numbers at each call"
+            )
     return CompiledGraph(output, param_list, input_list, fuse, outline)
 
 
