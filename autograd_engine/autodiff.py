@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .errors import DomainError
+from .errors import DomainError, describe
 from .grad_mode import enable_grad
 from .graph import topological_order
 
@@ -220,13 +220,11 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     from .value import Value
 
     if not isinstance(output, Value):
-        raise TypeError(f"grad() expects a Value as output, got {type(output).__name__}")
+        raise TypeError(f"grad() expects a Value as output, got {describe(output)}")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(
-                f"grad() expects Values as inputs, got {type(x).__name__} at position {i}"
-            )
+            raise TypeError(f"grad() expects Values as inputs, got {describe(x)} at position {i}")
     if create_graph:
         with enable_grad():  # create_graph asks for a graph, even inside no_grad (as in PyTorch)
             gradients = _gradients(topological_order(output), create_graph)
