@@ -29,6 +29,7 @@ from strategies import (
     op_id,
     op_instances,
 )
+from test_stepper import micrograd_example
 
 from autograd_engine import MLP, DomainError, Op, Value, ops
 from autograd_engine.compiled import CompiledGraph, compile_function, compile_graph
@@ -483,15 +484,9 @@ def test_generated_source_is_valid_python_that_names_every_op() -> None:
 
 
 def test_printing_a_program_shows_the_gradient_program_of_the_lecture_example() -> None:
-    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")])
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    text = str(compile_graph(loss, [a, b, c, f]))
-    assert isinstance(compile_graph(loss, [a]), CompiledGraph)
+    loss, nodes = micrograd_example()
+    text = str(compile_graph(loss, [nodes[name] for name in "abcf"]))
+    assert isinstance(compile_graph(loss, [nodes["a"]]), CompiledGraph)
     for line in ("e = a * b", "d = e + c", "L = d * f", "g_a = 0.0 + g_d * b"):
         assert line in text, line
 
