@@ -76,7 +76,7 @@ def as_float(x: object, where: str = "Value()") -> float:
     """
     if type(x) is float:
         value = x
-    elif isinstance(x, numbers.Real) or _is_numpy_bool(x):
+    elif is_real_number(x):
         try:
             value = float(x)  # type: ignore[arg-type]
         except OverflowError:
