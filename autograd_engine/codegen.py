@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .graph import topological_order
-from .symbolic import OpCode, derive
+from .symbolic import _ADD, _ATOM, _MUL, OpCode, derive, literal  # precedence: numbered once
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -34,7 +34,6 @@ FUSE_DEPTH = 48
 #: A gradient with many terms (a weight used by 100 samples) is summed this many terms a line.
 TERMS_PER_LINE = 32
 
-_ATOM, _UNARY, _MUL, _ADD = 14, 12, 11, 10
 # Names the writer makes up itself; a label becomes a variable name only if it cannot clash.
 _GENERATED = re.compile(r"[vpxtrgas]\d+|g_.*")
 _RESERVED = {"grads", "g_out"}
@@ -376,8 +375,7 @@ class Writer:
         for i in self.members:
             kind = tape.kinds[i]
             if kind == CONSTANT:
-                text = repr(tape.data[i])
-                exprs[i] = (text, _UNARY if text.startswith("-") else _ATOM, 0)
+                exprs[i] = (*literal(tape.data[i]), 0)
             elif kind != OP:
                 exprs[i] = (self.leaf_names[i], _ATOM, 0)
             elif i in self.calls:

@@ -38,7 +38,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .ops import Op
 
-__all__ = ["NotTraceableError", "OpCode", "Symbol", "Template", "derive", "rule_source"]
+__all__ = [
+    "NotTraceableError",
+    "OpCode",
+    "Symbol",
+    "Template",
+    "derive",
+    "literal",
+    "rule_source",
+]
 
 # Python's operator precedence, as far as rules use it (higher binds tighter).
 _COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 5, 10, 11, 12, 13, 14
@@ -182,6 +190,13 @@ def _lift(x: object) -> Symbol:
 
 def _binary(op: str, a: object, b: object) -> Symbol:
     return Symbol("bin", (_lift(a), _lift(b)), op=op)
+
+
+def literal(number: float) -> tuple[str, int]:
+    """A number as Python source (its repr, which reads back to the same float) and the
+    precedence of that text: a negative number binds like unary minus (``(-2.0) ** x``)."""
+    text = repr(number)
+    return text, _UNARY if text.startswith("-") else _ATOM
 
 
 # ------------------------------------------------------------------------------------------------
@@ -472,8 +487,8 @@ def _part(sym: Symbol, args: list[_Part], arity: int) -> _Part:
     if kind == "grad":
         return _Part([(arity + 1, 0)], None, 0)
     if kind == "const":
-        text = repr(sym.value)
-        return _Part([text], _UNARY if text.startswith("-") else _ATOM, 0)
+        text, prec = literal(sym.value)
+        return _Part([text], prec, 0)
     if kind == "fail":
         return _Part(["_undefined()"], _ATOM, 1)
     if kind == "neg":
