@@ -67,9 +67,9 @@ def test_grad_with_respect_to_an_intermediate_node() -> None:
 
 def test_grad_rejects_non_values_naming_the_type() -> None:
     x = Value(1.0)
-    with pytest.raises(TypeError, match="float 2.0"):
+    with pytest.raises(TypeError, match=r"float 2\.0"):
         grad(2.0, [x])  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match="float 3.0 at position 1"):
+    with pytest.raises(TypeError, match=r"float 3\.0 at position 1"):
         grad(x * 2, [x, 3.0])  # type: ignore[list-item]
 
 
