@@ -33,8 +33,9 @@ Design, and why the results are the eager engine's, bit for bit:
   as a function, and called once per copy. The copies are found by structure: nodes are numbered
   by (op, numbers of their inputs), with parameters told apart and data leaves not; a block is a
   repeated node together with the nodes only it uses, and blocks with equal structure share
-  their code. Parameter gradients are then added into one list as each term arrives, which is
-  what eager ``backward()`` does too.
+  their code. A copy may read leaves from outside, not computed values: copies that all read
+  one computed node (a shared ``w.tanh()``) are written out in full. Parameter gradients are
+  then added into one list as each term arrives, which is what eager ``backward()`` does too.
 - The numeric policy holds: ``_undefined()`` marks a path outside an op's domain, and every
   function checks that no value or gradient it computed is infinite or NaN. On any failure the
   program replays the graph in the eager engine, which raises the exact ``DomainError`` that
