@@ -94,7 +94,10 @@ def _check_state(
         if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
             problems.append(f"{name!r} is not a number: {describe(raw)}")
             continue
-        number = float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:  # an int beyond float range (JSON integers have no size limit)
+            number = -math.inf if raw < 0 else math.inf
         if not math.isfinite(number):
             problems.append(f"{name!r} is not a finite number: {number!r}")
             continue

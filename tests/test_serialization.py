@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import re
 import struct
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,22 @@ def test_a_user_module_saves_and_loads_too(tmp_path: Path) -> None:
     line = Line(1.0)
     line.load(tmp_path / "line.json")
     assert line.slope.data == 3.0
+
+
+def test_an_integer_too_large_for_a_float_is_a_listed_problem_not_an_overflow(
+    tmp_path: Path,
+) -> None:
+    # JSON has no size limit on integers, and Python reads 1 followed by 400 zeros as an int
+    model = MLP(1, [1], seed=0)
+    weight, bias = "layers.0.neurons.0.w.0", "layers.0.neurons.0.b"
+    before = snapshot(model)
+    with pytest.raises(StateDictError, match=re.escape(f"{weight!r} is not a finite number: inf")):
+        model.load_state_dict({weight: 10**400, bias: 0.0})
+    path = tmp_path / "m.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    document["parameters"][bias] = -(10**400)
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateDictError, match=re.escape(f"{bias!r} is not a finite number: -inf")):
+        model.load(path)
+    assert snapshot(model) == before
