@@ -11,11 +11,12 @@ import importlib
 from typing import Any
 
 from .errors import describe
-from .nn import MLP, Layer
+from .nn import ACTIVATIONS, MLP, Layer
 
 __all__ = ["to_torch"]
 
 _INSTALL = "pip install torch==2.13.0"
+_NOT_BUILT_IN = object()  # stands for a Python function when looking a neuron's one up by name
 
 
 def _import_torch() -> Any:
@@ -44,10 +45,28 @@ def _activation_module(torch: Any, name: str, where: str) -> Any | None:
     if name == "softplus":
         return _softplus_module(torch)
     raise ValueError(
-        f"to_torch cannot export the activation {name!r} of {where}: it is a Python function "
-        "on Values. Use one of the named activations (relu, tanh, sigmoid, linear, leaky_relu, "
-        "softplus), or build the torch model by hand"
+        f"to_torch has no torch module for the activation {name!r} of {where}; build the torch "
+        "model by hand"
     )
+
+
+def _activation_name(layer: Layer, where: str) -> str:
+    """The built-in activation that every neuron of ``layer`` applies, by name, or raise."""
+    names = {n.activation for n in layer.neurons}
+    if len(names) != 1:
+        raise ValueError(
+            f"to_torch needs one activation per layer, but {where} mixes {sorted(names)}"
+        )
+    name = names.pop()
+    # A neuron knows its activation by the function's __name__, so a Python function may carry a
+    # built-in's name (def leaky_relu(v): return v.leaky_relu(0.2)): compare the functions.
+    if any(n._activation is not ACTIVATIONS.get(name, _NOT_BUILT_IN) for n in layer.neurons):
+        raise ValueError(
+            f"to_torch cannot export the activation {name!r} of {where}: it is a Python "
+            "function on Values. Use one of the named activations (relu, tanh, sigmoid, linear, "
+            "leaky_relu, softplus), or build the torch model by hand"
+        )
+    return name
 
 
 def _softplus_module(torch: Any) -> Any:
@@ -95,11 +114,7 @@ def to_torch(model: MLP | Layer) -> Any:
     torch = _import_torch()
     modules = []
     for i, layer in enumerate(layers):
-        names = {n.activation for n in layer.neurons}
-        if len(names) != 1:
-            raise ValueError(
-                f"to_torch needs one activation per layer, but layer {i} mixes {sorted(names)}"
-            )
+        name = _activation_name(layer, f"layer {i}")
         linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(
@@ -107,7 +122,7 @@ def to_torch(model: MLP | Layer) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        activation = _activation_module(torch, layer.activation, f"layer {i}")
+        activation = _activation_module(torch, name, f"layer {i}")
         if activation is not None:
             modules.append(activation)
     return torch.nn.Sequential(*modules)

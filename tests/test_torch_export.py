@@ -98,3 +98,14 @@ def test_a_python_activation_cannot_be_exported() -> None:
 
     with pytest.raises(ValueError, match="cannot export the activation 'square' of layer 0"):
         to_torch(MLP(2, [2, 1], activation=square))
+
+
+def test_a_python_activation_named_like_a_built_in_one_cannot_be_exported() -> None:
+    # a function called leaky_relu with another slope must not become torch's LeakyReLU(0.01)
+    pytest.importorskip("torch")
+
+    def leaky_relu(v: Value) -> Value:
+        return v.leaky_relu(0.2)
+
+    with pytest.raises(ValueError, match="cannot export the activation 'leaky_relu' of layer 0"):
+        to_torch(MLP(2, [2, 1], activation=leaky_relu))
