@@ -208,7 +208,12 @@ class Adam(Optimizer):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Adam: {name} must be in [0, 1), got {beta!r}")
         self.betas = (beta1, beta2)
-        self.eps = _nonnegative(eps, "Adam(eps)")
+        self.eps = as_float(eps, "Adam(eps)")
+        if self.eps <= 0.0:
+            raise ValueError(
+                f"Adam(eps) must be > 0, got {self.eps!r}: it keeps the step finite when a "
+                "gradient has been 0 so far (1e-8 is the usual value)"
+            )
         self.weight_decay = _nonnegative(weight_decay, "Adam(weight_decay)")
         self.exp_avg = [0.0] * len(self.params)  # m: running mean of the gradient
         self.exp_avg_sq = [0.0] * len(self.params)  # v: running mean of its square

@@ -177,6 +177,7 @@ def test_a_parameter_listed_twice_is_rejected() -> None:
         (lambda ps: SGD(ps, lr=0.1, nesterov=True), "nesterov"),
         (lambda ps: Adam(ps, betas=(0.9, 1.0)), "beta2"),
         (lambda ps: Adam(ps, eps=-1.0), "eps"),
+        (lambda ps: Adam(ps, eps=0.0), "eps"),  # 0 would divide 0 by 0 on a zero gradient
     ],
 )
 def test_bad_hyperparameters_are_rejected_by_name(
