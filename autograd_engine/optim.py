@@ -1,7 +1,8 @@
 r"""Optimizers: rules that move every parameter a little against its gradient.
 
 ``SGD`` and ``Adam`` follow PyTorch's update rules exactly (``torch.optim.SGD`` and
-``torch.optim.Adam``), so the numbers match PyTorch's step for step. The usual loop::
+``torch.optim.Adam``), so given the same gradients the numbers match PyTorch's step for step, up
+to float rounding. The usual loop::
 
     optimizer = SGD(model.parameters(), lr=0.1)
     for step in range(100):
@@ -109,7 +110,7 @@ class SGD(Optimizer):
     Args:
         params: the Values to optimise.
         lr: the learning rate :math:`\eta`.
-        momentum: :math:`\mu` in [0, 1): how much of the previous step to keep.
+        momentum: :math:`\mu` >= 0, usually 0.9: how much of the previous step to keep.
         weight_decay: :math:`\lambda` >= 0, the same as adding
             ``l2_regularization(params, weight_decay / 2)`` to the loss.
         nesterov: use Nesterov momentum (needs momentum > 0).
