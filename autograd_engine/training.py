@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .data import _count, _rng
 from .errors import as_float, describe
 from .grad_mode import no_grad
 from .losses import bce_loss, l2_regularization, mse_loss
@@ -240,9 +241,7 @@ def fit(
         )
     else:
         measure = accuracy_fn
-    if rng is not None and seed is not None:
-        raise ValueError("give either rng or seed, not both")
-    sampler: Any = rng if rng is not None else random.Random(seed) if seed is not None else random
+    sampler = _rng(rng, seed)
 
     history = History()
     shown = _Progress(n_steps, progress, print_every)
@@ -284,14 +283,6 @@ def _default_threshold(loss_fn: Callable[..., Any], y: Sequence[Any]) -> float:
         values = [float(t) for t in y]
         return (min(values) + max(values)) / 2.0
     return 0.0
-
-
-def _count(n: object, what: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {describe(n)}")
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {n}")
-    return n
 
 
 class _Progress:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 
 import pytest
@@ -258,6 +259,16 @@ def test_fit_rejects_mismatched_data_and_a_non_optimizer() -> None:
         fit(model, mse_loss, [[0.0, 0.0]], [0], model.parameters(), 1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="steps"):
         fit(model, mse_loss, [[0.0, 0.0]], [0], opt, 1.5)  # type: ignore[arg-type]
+
+
+def test_fit_rejects_an_rng_that_is_not_a_random_generator_and_seed_with_rng() -> None:
+    model = MLP(2, [1], seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    X, y = [[0.0, 0.0], [1.0, 1.0]], [0, 1]
+    with pytest.raises(TypeError, match="rng must be a random.Random, got int 42"):
+        fit(model, mse_loss, X, y, opt, 1, batch_size=1, rng=42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="either rng or seed"):
+        fit(model, mse_loss, X, y, opt, 1, batch_size=1, rng=random.Random(0), seed=0)
 
 
 # -- the training goals ----------------------------------------------------------------
