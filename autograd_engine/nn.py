@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from .data import _count, _rng
 from .errors import describe
 from .value import Value
 
@@ -62,28 +63,16 @@ def _resolve_activation(activation: Activation) -> tuple[str, Callable[[Value], 
     )
 
 
-def _check_count(value: object, what: str, minimum: int = 1) -> int:
-    """Check that a size argument is an int >= minimum (bools and floats are refused)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, got {describe(value)}")
-    if value < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {value}")
-    return value
-
-
 def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random | None:
     """The generator to draw weights from: an explicit one, a new one from ``seed``, or None.
 
     None means Python's global ``random`` module, so ``random.seed(s)`` before building a model
-    (as micrograd code does) reproduces its weights.
+    (as micrograd code does) reproduces its weights. None is kept (rather than the module itself)
+    so that a layer can pass it on to its neurons as their ``rng``.
     """
-    if rng is not None and seed is not None:
-        raise ValueError("give either rng or seed, not both")
-    if rng is not None and not isinstance(rng, random.Random):
-        raise TypeError(f"rng must be a random.Random, got {describe(rng)}")
-    if seed is not None:
-        return random.Random(seed)
-    return rng
+    if rng is None and seed is None:
+        return None
+    return _rng(rng, seed)
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
@@ -296,7 +285,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_count(nin, "Neuron(nin)")
+        self.nin = _count(nin, "Neuron(nin)")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         name, function = _resolve_activation(activation)
@@ -370,8 +359,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_count(nin, "Layer(nin)")
-        self.nout = _check_count(nout, "Layer(nout)")
+        self.nin = _count(nin, "Layer(nin)")
+        self.nout = _count(nout, "Layer(nout)")
         shared = _make_rng(rng, seed)
         self.neurons = [
             Neuron(nin, nonlin, activation=activation, init=init, rng=shared) for _ in range(nout)
@@ -425,13 +414,13 @@ class MLP(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_count(nin, "MLP(nin)")
+        self.nin = _count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(
                 f"MLP(nin, nouts) expects nouts to be a non-empty list of layer sizes such as "
                 f"[16, 16, 1], got {describe(nouts)}"
             )
-        self.nouts = [_check_count(n, f"MLP(nouts[{i}])") for i, n in enumerate(nouts)]
+        self.nouts = [_count(n, f"MLP(nouts[{i}])") for i, n in enumerate(nouts)]
         hidden = len(self.nouts) - 1
         if isinstance(activation, (str, bytes)) or callable(activation):
             activations: list[Activation] = [activation] * hidden
