@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from .errors import DomainError, as_float, describe
+from .errors import DomainError, as_float, describe, is_real_number
 from .value import Value
 
 __all__ = [
@@ -35,7 +35,7 @@ Reduction = Literal["mean", "sum"]
 
 
 def _is_scalar(x: Any) -> bool:
-    return isinstance(x, (Value, numbers.Real))
+    return isinstance(x, Value) or is_real_number(x)
 
 
 def _pairs(outputs: Any, targets: Any, who: str) -> tuple[list[Any], list[Any]]:

@@ -8,14 +8,13 @@ work unchanged (``Neuron(nin, nonlin=True)``, ``Layer(nin, nout)``, ``MLP(nin, n
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from .data import _count, _rng
-from .errors import describe
+from .errors import describe, is_real_number
 from .value import Value
 
 __all__ = ["ACTIVATIONS", "MLP", "Activation", "Init", "Layer", "Module", "Neuron"]
@@ -82,7 +81,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     Numbers become constant Values here, once, so every neuron of a layer shares one node per
     input (instead of each neuron wrapping its own copy): a smaller graph and a truer drawing.
     """
-    if isinstance(x, (Value, numbers.Real)):
+    if isinstance(x, Value) or is_real_number(x):
         xs: list[Any] = [x]
     elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise TypeError(
@@ -98,7 +97,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     for i, xi in enumerate(xs):
         if isinstance(xi, Value):
             continue
-        if not isinstance(xi, numbers.Real):
+        if not is_real_number(xi):
             raise TypeError(
                 f"{who} expects each input to be a number or a Value, got {describe(xi)} at "
                 f"position {i}. Pass one sample at a time; for a batch write [model(x) for x in X]"

@@ -247,6 +247,15 @@ def test_plain_numbers_and_values_as_inputs_give_the_same_output() -> None:
     assert a.data == b.data
 
 
+def test_a_model_takes_as_input_every_number_that_value_takes() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(3, [2, 1], seed=0)
+    inputs = [np.float32(0.5), np.int64(2), np.bool_(True)]
+    out, expected = model(inputs), model([Value(x) for x in inputs])
+    assert isinstance(out, Value) and isinstance(expected, Value)
+    assert out.data == expected.data
+
+
 def test_gradients_flow_to_value_inputs() -> None:
     n = Neuron(2, nonlin=False, seed=0)
     x = [Value(1.0), Value(2.0)]
