@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numbers
 import random
+import sys
 from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -171,7 +172,7 @@ def fit(
     accuracy_fn: Callable[[list[Any], list[Any]], float] | Literal["auto"] | None = "auto",
     threshold: float | None = None,
     target_accuracy: float | None = None,
-    progress: bool = False,
+    progress: bool | Literal["text"] = False,
     print_every: int | None = None,
     seed: int | None = None,
     rng: random.Random | None = None,
@@ -201,7 +202,9 @@ def fit(
             largest label (0.5 for labels 0 and 1).
         target_accuracy: stop as soon as the training accuracy reaches it (the model is not
             updated after that step).
-        progress: show a tqdm progress bar (text lines if tqdm is not installed).
+        progress: True shows a tqdm progress bar, which in Jupyter is a widget that a saved
+            notebook does not keep; ``"text"`` shows tqdm's plain-text bar on standard output,
+            which stays in a saved notebook. Without tqdm both print text lines instead.
         print_every: print the step, loss and accuracy every this many steps.
         seed, rng: where the batch sampling randomness comes from (the global ``random``
             module by default).
@@ -288,19 +291,28 @@ def _default_threshold(loss_fn: Callable[..., Any], y: Sequence[Any]) -> float:
 class _Progress:
     """Shows the progress of one ``fit`` call: a tqdm bar, text lines, or nothing."""
 
-    def __init__(self, steps: int, progress: bool, print_every: int | None) -> None:
+    def __init__(
+        self, steps: int, progress: bool | Literal["text"], print_every: int | None
+    ) -> None:
+        if progress not in (True, False, "text"):
+            raise ValueError(f"fit(progress=...) expects True, False or 'text', got {progress!r}")
         self.steps = steps
         self.print_every = print_every
         self.bar: Any = None
         self.text_every = 0
         if progress:
             try:
-                from tqdm.auto import tqdm  # type: ignore[import-untyped]  # optional extra
+                # tqdm.auto picks a widget in Jupyter; the plain bar is text on any console
+                if progress == "text":
+                    from tqdm.std import tqdm  # type: ignore[import-untyped]  # optional extra
+                else:
+                    from tqdm.auto import tqdm  # type: ignore[import-untyped]
             except ImportError:
                 print("fit: tqdm is not installed (pip install tqdm), showing progress as text")
                 self.text_every = max(1, steps // 10)
             else:
-                self.bar = tqdm(total=steps, desc="fit")
+                where = {"file": sys.stdout} if progress == "text" else {}
+                self.bar = tqdm(total=steps, desc="fit", **where)
 
     def report(self, k: int, loss: float, acc: float | None) -> None:
         """Show step ``k``'s loss and accuracy."""

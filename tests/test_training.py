@@ -216,15 +216,47 @@ def test_progress_bar_uses_tqdm_when_installed(capsys: pytest.CaptureFixture[str
     assert "fit" in err and "3/3" in err
 
 
+def test_text_progress_bar_is_plain_tqdm_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    # a notebook keeps what is written to stdout; tqdm.auto's widget is lost when it is saved
+    pytest.importorskip("tqdm")
+    X, y = make_xor()
+    model = MLP(2, [3, 1], seed=0)
+    fit(model, bce_with_logits_loss, X, y, SGD(model.parameters(), lr=0.1), 3, progress="text")
+    captured = capsys.readouterr()
+    assert "fit" in captured.out and "3/3" in captured.out
+    assert captured.err == ""
+
+
+def test_progress_accepts_only_true_false_or_text() -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="expects True, False or 'text', got 'widget'"):
+        fit(
+            model,
+            mse_loss,
+            [[0.0, 0.0]],
+            [0],
+            SGD(model.parameters(), lr=0.1),
+            1,
+            progress="widget",  # type: ignore[arg-type]
+        )
+
+
+@pytest.mark.parametrize("progress", [True, "text"])
 def test_progress_without_tqdm_falls_back_to_text(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    progress: bool | str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # makes `import tqdm...` fail
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    for name in ("tqdm", "tqdm.auto", "tqdm.std"):
+        monkeypatch.setitem(sys.modules, name, None)  # makes `import tqdm...` fail
     X, y = make_xor()
     model = MLP(2, [3, 1], seed=0)
     history = fit(
-        model, bce_with_logits_loss, X, y, SGD(model.parameters(), lr=0.1), 20, progress=True
+        model,
+        bce_with_logits_loss,
+        X,
+        y,
+        SGD(model.parameters(), lr=0.1),
+        20,
+        progress=progress,  # type: ignore[arg-type]
     )
     out = capsys.readouterr().out.splitlines()
     assert len(history) == 20
@@ -265,7 +297,7 @@ def test_fit_rejects_an_rng_that_is_not_a_random_generator_and_seed_with_rng() -
     model = MLP(2, [1], seed=0)
     opt = SGD(model.parameters(), lr=0.1)
     X, y = [[0.0, 0.0], [1.0, 1.0]], [0, 1]
-    with pytest.raises(TypeError, match="rng must be a random.Random, got int 42"):
+    with pytest.raises(TypeError, match=r"rng must be a random\.Random, got int 42"):
         fit(model, mse_loss, X, y, opt, 1, batch_size=1, rng=42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="either rng or seed"):
         fit(model, mse_loss, X, y, opt, 1, batch_size=1, rng=random.Random(0), seed=0)
