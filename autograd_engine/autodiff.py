@@ -22,8 +22,9 @@ __all__ = ["backward", "backward_step", "grad", "zero_grad"]
 def _check_terms(node: Value, terms: Any) -> None:
     """Raise a clear TypeError when an op's backward broke its contract (one term per input)."""
     op = node._operation
-    if not isinstance(terms, tuple) or len(terms) != len(node._prev):
-        got = f"{len(terms)} terms" if isinstance(terms, tuple) else f"{type(terms).__name__}"
+    # a list is accepted too, as the unrolled one- and two-input paths unpack any sequence
+    if not isinstance(terms, (tuple, list)) or len(terms) != len(node._prev):
+        got = f"{len(terms)} terms" if isinstance(terms, (tuple, list)) else type(terms).__name__
         raise TypeError(
             f"{type(op).__name__}.backward must return a tuple with one term per input "
             f"({len(node._prev)}), got {got}: {terms!r}"

@@ -93,3 +93,25 @@ def test_the_define_an_op_example_in_the_ops_docstring_runs_and_differentiates()
     assert isinstance(y, Value) and y._op == "softplus"
     assert y.data == pytest.approx(math.log1p(math.exp(0.5)), rel=1e-15)
     assert gradgradcheck(softplus, [0.5])
+
+
+class ListSum(Op):
+    """A correct n-ary rule that returns a list instead of a tuple."""
+
+    name = "list_sum"
+    symbol = "sum[]"
+    arity = 0
+
+    def forward(self, *xs: float) -> float:
+        return sum(xs)
+
+    def backward(self, grad: object, out: object, *xs: object) -> list[object]:
+        return [grad] * len(xs)
+
+
+def test_a_rule_returning_a_list_works_for_any_number_of_inputs_as_for_one_or_two() -> None:
+    xs = [Value(1.0), Value(2.0), Value(3.0)]
+    out = ListSum()(*xs) * 2.0
+    out.backward()
+    assert [x.grad for x in xs] == [2.0, 2.0, 2.0]
+    assert grad(out, xs) == [2.0, 2.0, 2.0]
