@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from .errors import as_float, describe
+from .errors import as_count, as_float, as_nonnegative, as_rng, describe
 
 __all__ = [
     "make_blobs",
@@ -27,34 +27,6 @@ __all__ = [
 Dataset = tuple[list[list[float]], list[int]]
 T = TypeVar("T")
 L = TypeVar("L")
-
-
-def _rng(rng: random.Random | None, seed: int | None) -> random.Random | Any:
-    """The generator to draw from: ``rng``, a new one from ``seed``, or the global ``random``."""
-    if rng is not None and seed is not None:
-        raise ValueError("give either rng or seed, not both")
-    if rng is not None:
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {describe(rng)}")
-        return rng
-    if seed is not None:
-        return random.Random(seed)
-    return random  # the module has the same methods as a Random instance
-
-
-def _count(n: object, what: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {describe(n)}")
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {n}")
-    return n
-
-
-def _scale(x: float, what: str) -> float:
-    value = as_float(x, what)
-    if value < 0.0:
-        raise ValueError(f"{what} must be >= 0, got {value!r}")
-    return value
 
 
 def _shuffled(points: list[list[float]], labels: list[int], gen: Any) -> Dataset:
@@ -80,9 +52,9 @@ def make_xor(
         >>> make_xor()
         ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
     """
-    n = _count(n_samples, "make_xor(n_samples)")
-    sigma = _scale(noise, "make_xor(noise)")
-    gen = _rng(rng, seed)
+    n = as_count(n_samples, "make_xor(n_samples)")
+    sigma = as_nonnegative(noise, "make_xor(noise)")
+    gen = as_rng(rng, seed)
     corners = [((0.0, 0.0), 0), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), 0)]
     inputs: list[list[float]] = []
     labels: list[int] = []
@@ -112,9 +84,9 @@ def make_moons(
         >>> len(X), sum(y)
         (100, 50)
     """
-    n = _count(n_samples, "make_moons(n_samples)", 2)
-    sigma = _scale(noise, "make_moons(noise)")
-    gen = _rng(rng, seed)
+    n = as_count(n_samples, "make_moons(n_samples)", 2)
+    sigma = as_nonnegative(noise, "make_moons(noise)")
+    gen = as_rng(rng, seed)
     n_upper = n // 2
     inputs: list[list[float]] = []
     labels: list[int] = []
@@ -145,12 +117,12 @@ def make_circles(
         >>> sorted(round(math.hypot(*x), 6) for x in X)[::5]
         [0.5, 1.0]
     """
-    n = _count(n_samples, "make_circles(n_samples)", 2)
-    sigma = _scale(noise, "make_circles(noise)")
+    n = as_count(n_samples, "make_circles(n_samples)", 2)
+    sigma = as_nonnegative(noise, "make_circles(noise)")
     radius = as_float(factor, "make_circles(factor)")
     if not 0.0 < radius < 1.0:
         raise ValueError(f"make_circles(factor) must be between 0 and 1, got {radius!r}")
-    gen = _rng(rng, seed)
+    gen = as_rng(rng, seed)
     n_outer = n // 2
     inputs: list[list[float]] = []
     labels: list[int] = []
@@ -184,11 +156,11 @@ def make_spirals(
         >>> len(X), sorted(set(y))
         (90, [0, 1, 2])
     """
-    n = _count(n_per_class, "make_spirals(n_per_class)", 2)
-    k = _count(n_classes, "make_spirals(n_classes)", 2)
-    sigma = _scale(noise, "make_spirals(noise)")
-    winding = _scale(turns, "make_spirals(turns)")
-    gen = _rng(rng, seed)
+    n = as_count(n_per_class, "make_spirals(n_per_class)", 2)
+    k = as_count(n_classes, "make_spirals(n_classes)", 2)
+    sigma = as_nonnegative(noise, "make_spirals(noise)")
+    winding = as_nonnegative(turns, "make_spirals(turns)")
+    gen = as_rng(rng, seed)
     inputs: list[list[float]] = []
     labels: list[int] = []
     for label in range(k):
@@ -224,14 +196,14 @@ def make_blobs(
         >>> sorted(map(tuple, X))
         [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (5.0, 5.0), (5.0, 5.0), (5.0, 5.0)]
     """
-    n = _count(n_samples, "make_blobs(n_samples)")
-    sigma = _scale(std, "make_blobs(std)")
-    gen = _rng(rng, seed)
+    n = as_count(n_samples, "make_blobs(n_samples)")
+    sigma = as_nonnegative(std, "make_blobs(std)")
+    gen = as_rng(rng, seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
         low, high = (as_float(b, "make_blobs(box)") for b in box)
         points = [
             [gen.uniform(low, high), gen.uniform(low, high)]
-            for _ in range(_count(centers, "make_blobs(centers)"))
+            for _ in range(as_count(centers, "make_blobs(centers)"))
         ]
     elif isinstance(centers, Sequence) and not isinstance(centers, (str, bytes)) and centers:
         points = []
@@ -296,6 +268,6 @@ def train_test_split(
     n_test = min(max(1, round(len(X) * fraction)), len(X) - 1)
     order = list(range(len(X)))
     if shuffle:
-        _rng(rng, seed).shuffle(order)
+        as_rng(rng, seed).shuffle(order)
     train, test = order[: len(X) - n_test], order[len(X) - n_test :]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]

@@ -1,16 +1,26 @@
-"""The project's exceptions and the one function that turns user input into a float.
+"""The project's exceptions, and the functions that check what a user passes in.
 
 Every number that enters a graph passes through :func:`as_float`, so the rules for what a
-`Value` accepts live in exactly one place.
+`Value` accepts live in exactly one place; counts, non-negative settings and random generators
+given to models, datasets, optimizers and ``fit`` are checked by the helpers beside it.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import random
 from typing import Any
 
-__all__ = ["DomainError", "as_float", "describe", "is_real_number"]
+__all__ = [
+    "DomainError",
+    "as_count",
+    "as_float",
+    "as_nonnegative",
+    "as_rng",
+    "describe",
+    "is_real_number",
+]
 
 
 class DomainError(ValueError):
@@ -94,3 +104,55 @@ def as_float(x: object, where: str = "Value()") -> float:
             "fix it there"
         )
     return value
+
+
+def as_count(n: object, what: str, minimum: int = 1) -> int:
+    """A whole number of things (samples, neurons, steps), at least ``minimum``.
+
+    Raises:
+        TypeError: ``n`` is not an int (a bool or a float is refused too).
+        ValueError: ``n`` is smaller than ``minimum``.
+
+    Example:
+        >>> as_count(3, "make_moons(n_samples)")
+        3
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {describe(n)}")
+    if n < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, got {n}")
+    return n
+
+
+def as_nonnegative(x: object, what: str) -> float:
+    """A finite float >= 0 (a learning rate, a noise level, a weight decay).
+
+    Example:
+        >>> as_nonnegative(1, "SGD(lr)")
+        1.0
+    """
+    value = as_float(x, what)
+    if value < 0.0:
+        raise ValueError(f"{what} must be >= 0, got {value!r}")
+    return value
+
+
+def as_rng(rng: random.Random | None, seed: int | None) -> random.Random | Any:
+    """The generator to draw from: ``rng``, a new one from ``seed``, or the global ``random``.
+
+    The global module (not a copy) is returned when neither is given, so ``random.seed(s)``
+    beforehand reproduces the draws, as in micrograd.
+
+    Raises:
+        ValueError: both ``rng`` and ``seed`` were given.
+        TypeError: ``rng`` is not a ``random.Random``.
+    """
+    if rng is not None and seed is not None:
+        raise ValueError("give either rng or seed, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {describe(rng)}")
+        return rng
+    if seed is not None:
+        return random.Random(seed)
+    return random  # the module has the same methods as a Random instance

@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .data import _count, _rng
-from .errors import describe, is_real_number
+from .errors import as_count, as_rng, describe, is_real_number
 from .value import Value
 
 __all__ = ["ACTIVATIONS", "MLP", "Activation", "Init", "Layer", "Module", "Neuron"]
@@ -71,7 +70,7 @@ def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random | No
     """
     if rng is None and seed is None:
         return None
-    return _rng(rng, seed)
+    return as_rng(rng, seed)
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
@@ -284,7 +283,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _count(nin, "Neuron(nin)")
+        self.nin = as_count(nin, "Neuron(nin)")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         name, function = _resolve_activation(activation)
@@ -358,8 +357,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _count(nin, "Layer(nin)")
-        self.nout = _count(nout, "Layer(nout)")
+        self.nin = as_count(nin, "Layer(nin)")
+        self.nout = as_count(nout, "Layer(nout)")
         shared = _make_rng(rng, seed)
         self.neurons = [
             Neuron(nin, nonlin, activation=activation, init=init, rng=shared) for _ in range(nout)
@@ -413,13 +412,13 @@ class MLP(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        self.nin = _count(nin, "MLP(nin)")
+        self.nin = as_count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(
                 f"MLP(nin, nouts) expects nouts to be a non-empty list of layer sizes such as "
                 f"[16, 16, 1], got {describe(nouts)}"
             )
-        self.nouts = [_count(n, f"MLP(nouts[{i}])") for i, n in enumerate(nouts)]
+        self.nouts = [as_count(n, f"MLP(nouts[{i}])") for i, n in enumerate(nouts)]
         hidden = len(self.nouts) - 1
         if isinstance(activation, (str, bytes)) or callable(activation):
             activations: list[Activation] = [activation] * hidden

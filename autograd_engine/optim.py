@@ -20,17 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .errors import DomainError, as_float, describe
+from .errors import DomainError, as_float, as_nonnegative, describe
 from .value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
-
-
-def _nonnegative(x: float, what: str) -> float:
-    value = as_float(x, what)
-    if value < 0.0:
-        raise ValueError(f"{what} must be >= 0, got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -63,7 +56,7 @@ class Optimizer:
                 f"{type(self).__name__} got the same parameter more than once, so it would be "
                 "updated twice per step; pass each Value once"
             )
-        self.lr = _nonnegative(lr, f"{type(self).__name__}(lr)")
+        self.lr = as_nonnegative(lr, f"{type(self).__name__}(lr)")
         self.steps = 0
 
     def zero_grad(self) -> None:
@@ -133,8 +126,8 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _nonnegative(momentum, "SGD(momentum)")
-        self.weight_decay = _nonnegative(weight_decay, "SGD(weight_decay)")
+        self.momentum = as_nonnegative(momentum, "SGD(momentum)")
+        self.weight_decay = as_nonnegative(weight_decay, "SGD(weight_decay)")
         if nesterov and self.momentum == 0.0:
             raise ValueError("SGD(nesterov=True) needs momentum > 0")
         self.nesterov = nesterov
@@ -215,7 +208,7 @@ class Adam(Optimizer):
                 f"Adam(eps) must be > 0, got {self.eps!r}: it keeps the step finite when a "
                 "gradient has been 0 so far (1e-8 is the usual value)"
             )
-        self.weight_decay = _nonnegative(weight_decay, "Adam(weight_decay)")
+        self.weight_decay = as_nonnegative(weight_decay, "Adam(weight_decay)")
         self.exp_avg = [0.0] * len(self.params)  # m: running mean of the gradient
         self.exp_avg_sq = [0.0] * len(self.params)  # v: running mean of its square
 

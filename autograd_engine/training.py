@@ -22,8 +22,7 @@ from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .data import _count, _rng
-from .errors import as_float, describe
+from .errors import as_count, as_float, as_rng, describe
 from .grad_mode import no_grad
 from .losses import bce_loss, l2_regularization, mse_loss
 from .optim import Optimizer
@@ -221,7 +220,7 @@ def fit(
         >>> len(history.loss), len(history.accuracy)
         (3, 3)
     """
-    n_steps = _count(steps, "fit(steps)", 0)
+    n_steps = as_count(steps, "fit(steps)", 0)
     if len(X) != len(y):
         raise ValueError(f"fit got {len(X)} samples but {len(y)} targets")
     if not len(X):
@@ -232,7 +231,7 @@ def fit(
             f"{describe(optimizer)}"
         )
     alpha = as_float(l2, "fit(l2)")
-    batch = None if batch_size is None else min(_count(batch_size, "fit(batch_size)", 1), len(X))
+    batch = None if batch_size is None else min(as_count(batch_size, "fit(batch_size)", 1), len(X))
     if threshold is None:
         threshold = _default_threshold(loss_fn, y)
     if accuracy_fn == "auto":
@@ -244,7 +243,13 @@ def fit(
         )
     else:
         measure = accuracy_fn
-    sampler = _rng(rng, seed)
+    if target_accuracy is not None and measure is None:
+        raise ValueError(
+            "fit(target_accuracy=...) needs an accuracy to measure, but there is none: the "
+            "targets are not class labels (whole numbers) or accuracy_fn is None. Pass "
+            "accuracy_fn=(outputs, targets) -> float, or leave target_accuracy out"
+        )
+    sampler = as_rng(rng, seed)
 
     history = History()
     shown = _Progress(n_steps, progress, print_every)

@@ -361,3 +361,23 @@ def test_three_class_spirals_reach_95_percent_training_accuracy_with_cross_entro
     )
     assert history.accuracy[-1] >= 0.95
     assert model_accuracy(model, X, y) >= 0.95
+
+
+def test_a_target_accuracy_without_an_accuracy_to_measure_is_refused_not_ignored() -> None:
+    model = MLP(1, [2, 1], seed=0)
+    xs, ys = [[0.1], [0.5], [0.9]], [0.2, 0.4, 0.7]  # real-valued targets: no accuracy
+    with pytest.raises(ValueError, match="needs an accuracy to measure"):
+        fit(model, mse_loss, xs, ys, SGD(model.parameters(), lr=0.1), 5, target_accuracy=0.9)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="needs an accuracy to measure"):
+        fit(
+            model,
+            mse_loss,
+            xs,
+            [0, 1, 1],
+            SGD(model.parameters(), lr=0.1),
+            5,
+            accuracy_fn=None,
+            target_accuracy=0.9,
+        )
+    assert [p.data for p in model.parameters()] == before  # refused before any step
