@@ -7,12 +7,14 @@ task): ``no_grad`` in one thread never stops another thread from recording.
 from __future__ import annotations
 
 import contextlib
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from types import TracebackType
 
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 
 _GRAD_ENABLED: ContextVar[bool] = ContextVar("autograd_engine_grad_enabled", default=True)
+# the modes that the open no_grad/enable_grad blocks will restore, innermost last (per context)
+_SAVED_MODES: ContextVar[tuple[bool, ...]] = ContextVar("autograd_engine_saved_modes", default=())
 
 
 def is_grad_enabled() -> bool:
@@ -30,20 +32,17 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode(contextlib.ContextDecorator):
-    """Set grad mode for a ``with`` block or a decorated function, then restore what was there."""
+    """Set grad mode for a ``with`` block or a decorated function, then restore what was there.
+
+    The instance holds no state: the modes to restore are kept on a stack in a ContextVar, so one
+    instance can be nested, reused, and shared by threads and tasks running at the same time.
+    """
 
     _enabled: bool
 
-    def __init__(self) -> None:
-        self._tokens: list[Token[bool]] = []  # a stack, so one instance can be nested or reused
-
-    def _recreate_cm(self) -> _GradMode:
-        # A decorated function gets a fresh instance per call: calls running at once in several
-        # threads must not share one stack of tokens (each token belongs to its own thread).
-        return type(self)()
-
     def __enter__(self) -> None:
-        self._tokens.append(_GRAD_ENABLED.set(self._enabled))
+        _SAVED_MODES.set((*_SAVED_MODES.get(), _GRAD_ENABLED.get()))
+        _GRAD_ENABLED.set(self._enabled)
 
     def __exit__(
         self,
@@ -51,7 +50,9 @@ class _GradMode(contextlib.ContextDecorator):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        _GRAD_ENABLED.reset(self._tokens.pop())
+        saved = _SAVED_MODES.get()
+        _GRAD_ENABLED.set(saved[-1])
+        _SAVED_MODES.set(saved[:-1])
 
 
 class no_grad(_GradMode):  # noqa: N801  (lowercase like PyTorch's, as students know it)

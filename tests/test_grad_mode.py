@@ -182,6 +182,38 @@ def test_no_grad_decorated_function_running_in_two_threads_at_once() -> None:
     assert seen == {"first": False, "second": False, "first after": True, "second after": True}
 
 
+def test_one_no_grad_instance_shared_by_with_blocks_in_two_threads_at_once() -> None:
+    # The same instance is entered in both threads, and the first to enter is the first to
+    # leave: each thread must get back its own mode, and the block in the other still holds.
+    shared = no_grad()
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    seen: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with shared:
+                first_inside.set()
+                assert second_inside.wait(timeout=10)
+            seen["first after"] = is_grad_enabled()
+        finally:
+            first_done.set()
+
+    def second() -> None:
+        assert first_inside.wait(timeout=10)
+        with shared:
+            second_inside.set()
+            assert first_done.wait(timeout=10)
+            seen["second inside, after first left"] = is_grad_enabled()
+        seen["second after"] = is_grad_enabled()
+
+    _run_in_threads(first, second)
+    assert seen == {
+        "first after": True,
+        "second inside, after first left": False,
+        "second after": True,
+    }
+
+
 def test_detach_inside_a_graph_cuts_the_gradient_path() -> None:
     x = Value(2.0)
     y = x * x
