@@ -46,7 +46,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import value as _value  # a cycle: value.py imports this module; used at call time only
-from .errors import DomainError, as_float
+from .errors import DomainError, as_float, is_real_number
 
 if TYPE_CHECKING:
     from .value import Value
@@ -183,6 +183,8 @@ def evaluate(op: Op, x: Scalar) -> Scalar:
     """``op(x)`` for a Value (records a node); ``op.forward(x)`` for a plain number."""
     if isinstance(x, (int, float)):
         return op.forward(float(x))
+    if is_real_number(x):  # a numpy scalar or a Fraction is a plain number too
+        return op.forward(as_float(x, op.name))
     return op(x)
 
 

@@ -285,3 +285,14 @@ def test_nan_and_inf_inputs_raise_domain_error_not_type_error() -> None:
         Value(math.nan)
     with pytest.raises(DomainError):
         Value(1.0) + math.inf
+
+
+def test_the_float_or_value_functions_treat_numpy_scalars_and_fractions_as_plain_numbers() -> None:
+    from autograd_engine import functions
+
+    for number in (np.float32(0.5), np.int64(2), Fraction(1, 2)):
+        for f, reference in ((functions.exp, math.exp), (functions.sin, math.sin)):
+            result = f(number)
+            assert type(result) is float
+            assert result == reference(float(number))
+    assert isinstance(functions.exp(Value(0.5)), Value)
