@@ -114,19 +114,29 @@ def backward(root: Value, create_graph: bool = False) -> None:
         raise
     if not accumulating:
         return
+    # add the earlier grads back: every sum first, then the assignments, so that a sum that
+    # overflows (a float, or a Value left by a create_graph pass) leaves no grad changed
+    totals = []
     for n, old in zip(order, earlier):
-        if not _is_zero(old):
+        if _is_zero(old):
+            totals.append(n.grad)
+            continue
+        try:
             total = old + n.grad
-            if type(total) is float and total - total != 0.0:  # the accumulated grad overflowed
-                for m, before in zip(order, earlier):
-                    m.grad = before
-                label = f" (label {n.label!r})" if n.label else ""
-                raise DomainError(
-                    f"backward: adding this pass's gradient to the earlier grad {old!r} of the "
-                    f"node {n.data!r}{label} gives {total!r}. Call zero_grad() between passes. "
-                    "No grad was changed by this call"
-                )
-            n.grad = total
+            if type(total) is float and total - total != 0.0:
+                raise OverflowError(total)
+        except (ArithmeticError, ValueError):
+            for m, before in zip(order, earlier):
+                m.grad = before
+            label = f" (label {n.label!r})" if n.label else ""
+            raise DomainError(
+                f"backward: adding this pass's gradient {n.grad!r} to the earlier grad {old!r} "
+                f"of the node {n.data!r}{label} overflows. Call zero_grad() between passes. "
+                "No grad was changed by this call"
+            ) from None
+        totals.append(total)
+    for n, total in zip(order, totals):
+        n.grad = total
 
 
 def backward_step(node: Value) -> None:

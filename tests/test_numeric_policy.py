@@ -376,3 +376,13 @@ def test_user_op_returning_a_non_number_raises_type_error() -> None:
         _UserOp(lambda x: None)(Value(1.0))
     with pytest.raises(DomainError):
         _UserOp(lambda x: math.inf)(Value(1.0))
+
+
+def test_an_overflow_adding_back_grads_left_by_a_create_graph_pass_changes_no_grad() -> None:
+    x, c = Value(1e308, label="x"), Value(1.0, label="c")
+    y = x * c
+    y.backward(create_graph=True)  # grads are now Values: x.grad 1.0, c.grad 1e308
+    before = {v: v.grad for v in (x, c, y)}
+    with pytest.raises(DomainError, match="No grad was changed"):
+        y.backward()  # x's sum is fine, c's sum 1e308 + 1e308 overflows
+    assert all(v.grad is g for v, g in before.items())
