@@ -22,8 +22,8 @@ def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_ruff_finds_no_lint_errors_in_the_package_tests_and_benchmarks() -> None:
-    result = run("ruff", "check", "--no-cache", "autograd_engine", "tests", "benchmarks")
+def test_ruff_finds_no_lint_errors_in_the_package_tests_benchmarks_and_docs() -> None:
+    result = run("ruff", "check", "--no-cache", "autograd_engine", "tests", "benchmarks", "docs")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
