@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import pytest
+from engines import ENGINES, value_and_grad
 from hypothesis import assume, given
 from strategies import (
     OURS,
@@ -92,6 +93,22 @@ def test_first_derivatives_match_autograd(expr: Expression) -> None:
     expected = oracle_grad(expr)
     assert_close([x.grad for x in xs], expected, what="backward() grad")
     assert_close(grad(out, xs), expected, what="functional grad")
+
+
+@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "eager"])
+@given(expr=expressions())
+def test_the_compiled_path_matches_autograd_on_random_expressions(
+    engine: str, expr: Expression
+) -> None:
+    # the same oracle as for eager backward(): the speed work must not change results
+    reference = reference_values(expr)
+
+    def build(params: list[Value], inputs: list[Value]) -> Value:
+        return evaluate(expr, OURS, params)
+
+    value, grads = value_and_grad(engine, build, expr.inputs, trace_params=expr.inputs)
+    assert_close([value], [reference[-1]], rel=1e-12, what=f"{engine} value")
+    assert_close(grads, oracle_grad(expr), what=f"{engine} grad")
 
 
 @given(expressions(max_steps=6))
