@@ -330,3 +330,16 @@ def assert_close(
     scale = max([1.0, *(abs(e) for e in expected)])
     for i, (a, e) in enumerate(zip(actual, expected)):
         assert abs(a - e) <= rel * scale, f"{what}[{i}]: got {a!r}, expected {e!r}"
+
+
+def micrograd_example() -> tuple[Value, dict[str, Value]]:
+    """The micrograd lecture's first graph, L = (a*b + c) * f, and its nodes by label."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    return loss, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}

@@ -25,11 +25,11 @@ from strategies import (
     Expression,
     evaluate,
     expressions,
+    micrograd_example,
     n_inputs,
     op_id,
     op_instances,
 )
-from test_stepper import micrograd_example
 
 from autograd_engine import MLP, DomainError, Op, Value, ops
 from autograd_engine.compiled import CompiledGraph, compile_function, compile_graph

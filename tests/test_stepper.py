@@ -17,6 +17,7 @@ from strategies import (
     apply_via_method,
     evaluate,
     expressions,
+    micrograd_example,
     n_inputs,
     op_id,
     op_instances,
@@ -49,18 +50,6 @@ pytest.importorskip("graphviz")
 def build(expr: Expression) -> Value:
     """A fresh graph for the expression (every call makes new Values with zero grads)."""
     return evaluate(expr, OURS, [Value(x, label=f"x{i}") for i, x in enumerate(expr.inputs)])
-
-
-def micrograd_example() -> tuple[Value, dict[str, Value]]:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    return loss, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
 
 
 # -- the steps against backward() ------------------------------------------------------------------

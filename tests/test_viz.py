@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from strategies import apply_via_method, n_inputs, op_id, op_instances
+from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
 from autograd_engine.viz import grad_color, html_text, readable_number
@@ -97,14 +97,7 @@ def test_value_used_twice_by_one_op_gets_two_edges() -> None:
 
 
 def test_micrograd_example_draws_the_expected_graph() -> None:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
+    loss, _ = micrograd_example()
     nodes, edges = parse(draw_dot(loss).source)
     # topological order: a b e c d f L (parents first, in operand order)
     labels = {k: cells(v)[0] for k, v in nodes.items() if not k.endswith("_op")}
