@@ -7,38 +7,46 @@ from __future__ import annotations
 
 from .autodiff import grad
 from .compiled import CompiledGraph, compile_function, compile_graph
-from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .errors import DomainError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .graph import topological_order
-from .losses import (
+from .nn import (
+    MLP,
+    SGD,
+    Adam,
+    History,
+    Layer,
+    Module,
+    Neuron,
+    Optimizer,
+    StateDictError,
+    accuracy,
+    argmax,
     bce_loss,
     bce_with_logits_loss,
+    binary_accuracy,
     cross_entropy_loss,
+    fit,
     hinge_loss,
     l2_regularization,
     log_softmax,
     logsumexp,
-    mse_loss,
-    softmax,
-)
-from .nn import MLP, Layer, Module, Neuron
-from .ops import Op
-from .optim import SGD, Adam, Optimizer
-from .serialization import StateDictError
-from .stepper import BackwardStep, backward_stepper, backward_steps, draw_backward_step
-from .torch_export import to_torch
-from .training import (
-    History,
-    accuracy,
-    argmax,
-    binary_accuracy,
-    fit,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
     model_accuracy,
+    mse_loss,
     multiclass_accuracy,
     predict_class,
+    softmax,
+    to_torch,
+    train_test_split,
 )
+from .ops import Op
+from .stepper import BackwardStep, backward_stepper, backward_steps, draw_backward_step
 from .value import Value
 from .viz import draw_dot, draw_graph, save_graph
 

@@ -20,9 +20,8 @@ from typing import Any
 from .autodiff import _check_terms
 from .errors import DomainError, describe
 from .graph import topological_order
-from .render import render_graph, save_graph
 from .value import Value
-from .viz import (
+from .viz.dot import (
     GRAD_RANGE,
     NumberFormat,
     _check_options,
@@ -34,6 +33,7 @@ from .viz import (
     _value_node_lines,
     html_text,
 )
+from .viz.render import render_graph, save_graph
 
 __all__ = [
     "BackwardStep",

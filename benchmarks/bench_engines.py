@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 import autograd_engine
 from autograd_engine.compiled import compile_graph
-from autograd_engine.data import make_moons
+from autograd_engine.nn.data import make_moons
 
 MicroValue = micrograd.engine.Value
 OurValue = autograd_engine.Value

@@ -1,7 +1,7 @@
 """How long drawing takes: a 2-16-16-1 MLP's loss over a batch, in the grouped view.
 
 Prints the time to build the graph, to draw it (DOT text) and to render it as SVG and PNG with
-whatever renderer :func:`autograd_engine.render.find_renderer` picks. The goal: seconds, not
+whatever renderer :func:`autograd_engine.viz.render.find_renderer` picks. The goal: seconds, not
 minutes.
 
     python benchmarks/bench_viz.py [batch size, default 32]
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd_engine import MLP, Value, backward_steps, draw_backward_step, draw_dot
-from autograd_engine.render import find_renderer, render_graph
+from autograd_engine.viz.render import find_renderer, render_graph
 
 
 def timed(what: str, action: Callable[[], Any]) -> Any:

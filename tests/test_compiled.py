@@ -32,8 +32,8 @@ from strategies import (
 )
 
 from autograd_engine import MLP, DomainError, Op, Value, ops
-from autograd_engine.compiled import CompiledGraph, compile_function, compile_graph
-from autograd_engine.losses import hinge_loss, l2_regularization
+from autograd_engine.compiled.program import CompiledGraph, compile_function, compile_graph
+from autograd_engine.nn.losses import hinge_loss, l2_regularization
 from autograd_engine.symbolic import derive, rule_source
 
 COMPILED = tuple(e for e in ENGINES if e != "eager")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 import random
 import statistics
@@ -18,13 +17,6 @@ from autograd_engine import (
     Module,
     Neuron,
     Value,
-    data,
-    losses,
-    nn,
-    optim,
-    serialization,
-    torch_export,
-    training,
 )
 
 
@@ -399,9 +391,3 @@ def test_nn_names_import_from_the_package_and_from_the_nn_module() -> None:
         "to_torch",
     ]:
         assert name in autograd_engine.__all__
-
-
-@pytest.mark.parametrize("module", [nn, losses, optim, data, training, serialization, torch_export])
-def test_docstring_examples_run(module: object) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
-    assert result.failed == 0

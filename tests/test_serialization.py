@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_engine import MLP, Module, StateDictError, Value
-from autograd_engine.serialization import read_state
+from autograd_engine.nn.serialization import read_state
 
 
 def bits(x: float) -> bytes:

@@ -42,7 +42,7 @@ from autograd_engine.stepper import (
     save_backward_animation,
     save_backward_frames,
 )
-from autograd_engine.viz import HIGHLIGHT, UPDATED, readable_number
+from autograd_engine.viz.dot import HIGHLIGHT, UPDATED, readable_number
 
 pytest.importorskip("graphviz")
 

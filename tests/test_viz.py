@@ -10,8 +10,8 @@ import pytest
 from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
-from autograd_engine.viz import grad_color, html_text, readable_number
-from autograd_engine.viz_grouped import _assign_groups, _model_groups
+from autograd_engine.viz.dot import grad_color, html_text, readable_number
+from autograd_engine.viz.grouped import _assign_groups, _model_groups
 
 pytest.importorskip("graphviz")
 

@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from autograd_engine import MLP, Value, draw_dot, render, save_graph, viz
-from autograd_engine.render import RendererNotFoundError, RenderError, find_renderer, render_graph
+from autograd_engine import MLP, Value, draw_dot, save_graph
+from autograd_engine.viz import dot as viz
+from autograd_engine.viz import render
+from autograd_engine.viz.render import (
+    RendererNotFoundError,
+    RenderError,
+    find_renderer,
+    render_graph,
+)
 
 pytest.importorskip("graphviz")
 

@@ -11,10 +11,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from . import nn
-from .autodiff import grad
-from .errors import describe
-from .testing_report import (
+from ..autodiff import grad
+from ..errors import describe
+from ..nn import modules as nn
+from ..value import Value
+from .report import (
     CheckReport,
     _as_number,
     _call_student,
@@ -27,7 +28,6 @@ from .testing_report import (
     _Stop,
     _table,
 )
-from .value import Value
 
 __all__ = ["check_module"]
 

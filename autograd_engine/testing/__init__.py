@@ -36,14 +36,14 @@ them from here.
 
 from __future__ import annotations
 
-from .testing_backward import check_backward
-from .testing_module import check_module
-from .testing_op import EDGE_STEP as EDGE_STEP
-from .testing_op import KINK_MARGIN as KINK_MARGIN
-from .testing_op import UPSTREAM as UPSTREAM
-from .testing_op import check_op
-from .testing_report import CheckReport
-from .testing_training import check_training_step
+from .backward import check_backward
+from .module import check_module
+from .op import EDGE_STEP as EDGE_STEP
+from .op import KINK_MARGIN as KINK_MARGIN
+from .op import UPSTREAM as UPSTREAM
+from .op import check_op
+from .report import CheckReport
+from .training import check_training_step
 
 __all__ = [
     "CheckReport",

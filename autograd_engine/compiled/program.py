@@ -57,6 +57,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import as_float, describe
+from ..grad_mode import enable_grad
+from ..value import Value
 from .codegen import (
     CONSTANT,
     INPUT,
@@ -69,9 +72,6 @@ from .codegen import (
     check_lines,
     tuple_text,
 )
-from .errors import as_float, describe
-from .grad_mode import enable_grad
-from .value import Value
 
 __all__ = ["CompiledGraph", "compile_function", "compile_graph"]
 

@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import describe
+from ..errors import describe
 
 if TYPE_CHECKING:
-    from .nn import Module
+    from .modules import Module
 
 __all__ = ["FORMAT", "StateDictError", "load", "load_state_dict", "read_state", "save"]
 

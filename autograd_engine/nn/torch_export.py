@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import describe
-from .nn import ACTIVATIONS, MLP, Layer
+from ..errors import describe
+from .modules import ACTIVATIONS, MLP, Layer
 
 __all__ = ["to_torch"]
 

@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import nn
-from .testing_report import (
+from ..nn import modules as nn
+from ..value import Value
+from .report import (
     CheckReport,
     _as_number,
     _call_student,
@@ -28,7 +29,6 @@ from .testing_report import (
     _table,
     _title,
 )
-from .value import Value
 
 __all__ = ["check_training_step"]
 

@@ -13,11 +13,12 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from .autodiff import grad
-from .errors import describe
-from .graph import topological_order
-from .stepper import backward_steps
-from .testing_report import (
+from ..autodiff import grad
+from ..errors import describe
+from ..graph import topological_order
+from ..stepper import backward_steps
+from ..value import Value
+from .report import (
     CheckReport,
     _as_number,
     _call_student,
@@ -30,7 +31,6 @@ from .testing_report import (
     _table,
     _title,
 )
-from .value import Value
 
 __all__ = ["check_backward"]
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import as_count, as_rng, describe, is_real_number
-from .value import Value
+from ..errors import as_count, as_rng, describe, is_real_number
+from ..value import Value
 
 __all__ = ["ACTIVATIONS", "MLP", "Activation", "Init", "Layer", "Module", "Neuron"]
 
@@ -158,7 +158,7 @@ class Module:
         """The modules held directly by this one, with their names (``layers.0``, ...)."""
         return [(name, obj) for name, obj in self._attributes() if isinstance(obj, Module)]
 
-    # -- saving and loading (JSON; see autograd_engine.serialization) --------------------------
+    # -- saving and loading (JSON; see autograd_engine.nn.serialization) --------------------------
 
     def state_dict(self) -> dict[str, float]:
         """Every parameter's value by name: ``{"layers.0.neurons.0.w.0": 0.31, ...}``."""
@@ -169,7 +169,7 @@ class Module:
 
         The whole mapping is checked first (every name present, no extra name, every value a
         finite number); if anything is wrong nothing is changed and a
-        :class:`~autograd_engine.serialization.StateDictError` lists every problem.
+        :class:`~autograd_engine.nn.serialization.StateDictError` lists every problem.
         """
         from .serialization import load_state_dict
 

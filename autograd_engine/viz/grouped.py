@@ -2,7 +2,7 @@
 
 It owns finding the neurons of a model, assigning each graph node to the neuron it belongs to,
 and drawing the boxes, the rest of the graph and the edges between them, with the node drawing
-of :mod:`autograd_engine.viz` (whose :func:`~autograd_engine.draw_dot` calls it).
+of :mod:`autograd_engine.viz.dot` (whose :func:`~autograd_engine.draw_dot` calls it).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import describe
-from .value import Value
-from .viz import _grad_float, _node_lines, _norm_color, _static_look, _Style, html_text
+from ..errors import describe
+from ..value import Value
+from .dot import _grad_float, _node_lines, _norm_color, _static_look, _Style, html_text
 
 
 @dataclass

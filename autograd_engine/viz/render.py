@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import describe
-from .value import Value
+from ..errors import describe
+from ..value import Value
 
 __all__ = [
     "RenderError",
@@ -104,7 +104,7 @@ def _run_renderer(
 
 def _source_of(graph: Any) -> str:
     if isinstance(graph, Value):
-        from .viz import draw_dot  # imported here: viz imports this module
+        from .dot import draw_dot  # imported here: viz imports this module
 
         return str(draw_dot(graph).source)
     if isinstance(graph, str):
@@ -289,7 +289,7 @@ def _drawing_class() -> type[Any]:
 
 
 def __getattr__(name: str) -> Any:
-    """``autograd_engine.render.GraphDrawing``, made on first use (it needs graphviz)."""
+    """``autograd_engine.viz.render.GraphDrawing``, made on first use (it needs graphviz)."""
     if name == "GraphDrawing":
         return _drawing_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

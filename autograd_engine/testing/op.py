@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .autodiff import grad
-from .errors import describe
-from .grad_mode import enable_grad, no_grad
-from .gradcheck import _evaluate, numerical_gradient
-from .ops import Op
-from .testing_report import (
+from ..autodiff import grad
+from ..errors import describe
+from ..grad_mode import enable_grad, no_grad
+from ..gradcheck import _evaluate, numerical_gradient
+from ..ops import Op
+from ..value import Value
+from .report import (
     CheckReport,
     _as_number,
     _call_student,
@@ -36,7 +37,6 @@ from .testing_report import (
     _title,
     _where,
 )
-from .value import Value
 
 __all__ = ["EDGE_STEP", "KINK_MARGIN", "UPSTREAM", "check_op"]
 

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .graph import topological_order
-from .symbolic import _ADD, _ATOM, _MUL, OpCode, derive, literal  # precedence: numbered once
+from ..graph import topological_order
+from ..symbolic import _ADD, _ATOM, _MUL, OpCode, derive, literal  # precedence: numbered once
 
 if TYPE_CHECKING:
-    from .ops import Op
-    from .value import Value
+    from ..ops import Op
+    from ..value import Value
 
 __all__ = ["CONSTANT", "INPUT", "OP", "PARAM", "Call", "Helpers", "Tape", "Writer"]
 

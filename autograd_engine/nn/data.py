@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from .errors import as_count, as_float, as_nonnegative, as_rng, describe
+from ..errors import as_count, as_float, as_nonnegative, as_rng, describe
 
 __all__ = [
     "make_blobs",

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .errors import DomainError, as_float, as_nonnegative, describe
-from .value import Value
+from ..errors import DomainError, as_float, as_nonnegative, describe
+from ..value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

@@ -2,8 +2,8 @@
 
 :func:`draw_dot` (also called :func:`draw_graph`) turns the graph below a ``Value`` into a
 ``graphviz.Digraph``, node by node, or with ``model=...`` one box per neuron (the grouped view,
-in :mod:`autograd_engine.viz_grouped`). Turning a drawing into SVG or PNG is the job of
-:mod:`autograd_engine.render`, whose :func:`save_graph` and :func:`render_graph` are importable
+in :mod:`autograd_engine.viz.grouped`). Turning a drawing into SVG or PNG is the job of
+:mod:`autograd_engine.viz.render`, whose :func:`save_graph` and :func:`render_graph` are importable
 from here too.
 """
 
@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import describe
-from .graph import topological_order
+from ..errors import describe
+from ..graph import topological_order
+from ..value import Value
 from .render import (
     RendererNotFoundError,
     RenderError,
@@ -25,7 +26,6 @@ from .render import (
     render_graph,
     save_graph,
 )
-from .value import Value
 
 __all__ = [
     "RenderError",
@@ -409,7 +409,7 @@ def draw_dot(
     order = topological_order(root)
     computed = _grads_computed(order) if grads_computed is None else bool(grads_computed)
     if model is not None:
-        from .viz_grouped import _grouped_lines  # imported here: it imports this module
+        from .grouped import _grouped_lines  # imported here: it imports this module
 
         lines = _grouped_lines(order, model, style, computed, group_by, detail_limit, max_nodes)
     else:
@@ -440,7 +440,7 @@ def _digraph(body: list[str], rankdir: str, format: str = "svg", caption: str = 
 
 
 def __getattr__(name: str) -> Any:
-    """``autograd_engine.viz.GraphDrawing``, made on first use (it needs graphviz)."""
+    """``autograd_engine.viz.dot.GraphDrawing``, made on first use (it needs graphviz)."""
     if name == "GraphDrawing":
         return _drawing_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

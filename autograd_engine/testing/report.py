@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
-from .errors import describe
-from .ops import Op
-from .value import Value
+from ..errors import describe
+from ..ops import Op
+from ..value import Value
 
 __all__ = ["CheckReport"]
 

@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import as_count, as_float, as_rng, describe
-from .grad_mode import no_grad
+from ..errors import as_count, as_float, as_rng, describe
+from ..grad_mode import no_grad
+from ..value import Value
 from .losses import bce_loss, l2_regularization, mse_loss
 from .optim import Optimizer
-from .value import Value
 
 __all__ = [
     "History",
@@ -264,7 +264,7 @@ def fit(
             if not isinstance(loss, Value):
                 raise TypeError(
                     f"fit: loss_fn must return a Value (the loss), got {describe(loss)}; "
-                    "see autograd_engine.losses"
+                    "see autograd_engine.nn.losses"
                 )
             if alpha:
                 loss = loss + l2_regularization(optimizer.params, alpha)

@@ -16,8 +16,8 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from .errors import DomainError, as_float, describe, is_real_number
-from .value import Value
+from ..errors import DomainError, as_float, describe, is_real_number
+from ..value import Value
 
 __all__ = [
     "bce_loss",
@@ -337,7 +337,7 @@ def l2_regularization(parameters: Any, alpha: float) -> Value:
         >>> l2_regularization([Value(3.0), Value(-4.0)], alpha=0.1).data
         2.5
     """
-    from .nn import Module
+    from .modules import Module
 
     alpha = as_float(alpha, "l2_regularization(alpha)")
     if alpha < 0.0:

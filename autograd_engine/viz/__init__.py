@@ -1,0 +1,23 @@
+"""Drawing computation graphs: the DOT text of a graph, the grouped view of a model, rendering.
+
+``draw_dot(root)`` returns a ``graphviz.Digraph`` (it shows itself in Jupyter); ``save_graph``
+writes it as SVG or PNG, with the system ``dot`` or else the pip-installed ``graphviz-pure``.
+"""
+
+from __future__ import annotations
+
+from .dot import draw_dot, draw_graph, grad_color, html_text, readable_number
+from .render import RendererNotFoundError, RenderError, find_renderer, render_graph, save_graph
+
+__all__ = [
+    "RenderError",
+    "RendererNotFoundError",
+    "draw_dot",
+    "draw_graph",
+    "find_renderer",
+    "grad_color",
+    "html_text",
+    "readable_number",
+    "render_graph",
+    "save_graph",
+]
