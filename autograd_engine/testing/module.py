@@ -500,12 +500,33 @@ class _Case:
                     "your number is the weighted sum alone: add the bias, then apply the "
                     "activation."
                 )
+            expected_act = _declared_activation(self.reference)
+            for name, function in nn.ACTIVATIONS.items():
+                if function is None or name == expected_act:
+                    continue
+                if self.setup.close(got, function(Value(weighted + b.data)).data):
+                    return (
+                        f"your number is {name} of the weighted sum plus bias, but this neuron's "
+                        f"activation is {expected_act}."
+                    )
+            for k in range(len(w)):
+                if self.setup.close(got, _outputs_without(self, xs, k)):
+                    return (
+                        f"your number is what the neuron gives without the term w{k}*x{k}: "
+                        "the weighted sum must go over every input."
+                    )
         if self.setup.close(-got, want):
             return "your output has the wrong sign: look for a minus sign."
         return (
             "compute act(w0*x0 + w1*x1 + ... + b) with the module's own weights, bias and "
             "activation."
         )
+
+
+def _outputs_without(case: _Case, xs: list[Value], k: int) -> float:
+    """The reference's single output with input ``k`` set to 0 (its term left out)."""
+    inputs = [Value(0.0) if i == k else x for i, x in enumerate(xs)]
+    return _outputs(case.reference(inputs), "the reference", "")[0].data
 
 
 def _declared_activation(module: Any) -> str | None:

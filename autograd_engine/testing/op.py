@@ -326,6 +326,11 @@ def _term_hint(term: Any) -> str:
         )
     if term is None:
         return "None usually means a missing value: every term must be a number."
+    if isinstance(term, numbers.Real) and not isinstance(term, Value):
+        try:
+            float(term)
+        except Exception:
+            return "this number cannot be turned into a float: return a plain float (or a Value)."
     if isinstance(term, (numbers.Number, Value)):
         return "nan or inf usually comes from a division by zero or an overflow."
     return "each term must be a number (or a Value): grad times the local derivative."
@@ -867,6 +872,12 @@ def _formula_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: float
 
     n = len(subject.names)
     sized = [e for e in bad if e.expected is not None and abs(e.expected) > 1e-6]
+    if not sized:
+        example = at(subject.names, bad[0].point)
+        return (
+            f"the right derivative is 0 at every point that differs ({example}, for one), but "
+            "yours is not: does your rule miss a case, like an `if` for one side of a kink?"
+        )
     if sized and len(sized) == len(bad) and all(e.got == 0.0 for e in bad):
         if subject.op is None:
             return (

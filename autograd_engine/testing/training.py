@@ -246,6 +246,11 @@ class _Step:
                 f"your loss is {n} times the expected one: that is the sum of the squared errors; "
                 f"take their mean (divide by len(ys))."
             )
+        elif self.close(got_loss, self._loss_after_update()):
+            hint = (
+                "your loss is the loss after the update: compute it, and return it, before "
+                "changing the parameters."
+            )
         else:
             hint = (
                 "compute the loss of the current model before updating it: the mean of "
@@ -262,6 +267,12 @@ class _Step:
             checked=self.step + 1,
             failures=1,
         )
+
+    def _loss_after_update(self) -> float:
+        """The mean squared error of the reference's model after this step's update."""
+        predictions = [self.theirs(x) for x in self.run.xs]
+        errors = [(as_number(p) or 0.0) - y for p, y in zip(predictions, self.run.ys)]
+        return sum(e * e for e in errors) / len(errors)
 
     def check_parameters(self) -> None:
         now_mine = [p.data for p in self.mine.parameters()]
