@@ -156,10 +156,10 @@ class _Subject:
             "The exercise asks for the derivative's formula: work it out on paper, then return "
             "grad times it, one term per input."
         )
-        if _RULE in calls:
-            give_up(f"{rule} calls the engine's own rule for this op instead of its own.", asked)
         if _ENGINE in calls:
             give_up(f"{rule} lets the engine differentiate (backward() or grad()).", asked)
+        if _RULE in calls:
+            give_up(f"{rule} calls the engine's own rule for this op instead of its own.", asked)
         moved = [args[1:] for args in calls.get(_FORWARD, []) if list(args[1:]) != list(point)]
         if moved:
             give_up(
