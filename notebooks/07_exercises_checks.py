@@ -8,15 +8,7 @@ check below runs on the names it defined. The comment above a check names the te
 from autograd_engine import Value
 from autograd_engine.testing import check_backward, check_module, check_op, check_training_step
 
-# Task 1: the derivative of sigmoid
-check_op(MySigmoid(), reference=Value.sigmoid, points=2)  # noqa: F821
 
-
-# Task 2: a neuron's forward pass
-check_module(MyNeuron(3, activation="tanh"), points=2)  # noqa: F821
-
-
-# Task 3: backward by hand (the teacher's graph, not the student's copy of it)
 def teachers_graph(a, b, c, f):
     e = a * b
     e.label = "e"
@@ -29,6 +21,15 @@ def teachers_graph(a, b, c, f):
     return L
 
 
+# Task 1: the derivative of sigmoid
+check_op(MySigmoid(), reference=Value.sigmoid, points=2)  # noqa: F821
+
+
+# Task 2: a neuron's forward pass
+check_module(MyNeuron(3, activation="tanh"), points=2)  # noqa: F821
+
+
+# Task 3: backward by hand, on the teacher's copy of the graph
 check_backward(my_backward, teachers_graph, points=3)  # noqa: F821
 
 # Task 4: a training step

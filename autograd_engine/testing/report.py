@@ -168,7 +168,11 @@ class CheckReport:
         ``passed`` and the ``message`` as printed."""
         data = asdict(self)
         data.update(
-            passed=self.passed, score=self.score, max_score=self.max_score, message=str(self)
+            parts=[asdict(p) for p in self.parts],
+            passed=self.passed,
+            score=self.score,
+            max_score=self.max_score,
+            message=str(self),
         )
         return data
 
