@@ -125,7 +125,7 @@ def test_task_3s_graph_uses_a_node_twice_so_plain_assignment_instead_of_adding_f
     uses = [parent.label for node in topological_order(root) for parent in node._prev]
     assert any(uses.count(label) > 1 for label in set(uses)), uses
 
-    def assigns_instead_of_adding(L, g, d, e, f, c, a, b):  # noqa: N803, PLR0913
+    def assigns_instead_of_adding(L, g, d, e, f, c, a, b):  # noqa: N803
         L.grad = 1.0
         g.grad = L.grad
         a.grad = L.grad

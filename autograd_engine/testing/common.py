@@ -228,9 +228,10 @@ def check_points(who: str, points: Any) -> float:
     """Refuse points that are not a positive finite number (an author's mistake)."""
     if isinstance(points, bool) or not isinstance(points, numbers.Real):
         raise TypeError(f"{who}() expects points to be a number, got {describe(points)}")
-    if not (math.isfinite(points) and points > 0):
+    value = float(points)
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{who}() expects points to be a positive number, got {points}")
-    return float(points)
+    return value
 
 
 def exception_text(exc: BaseException) -> str:

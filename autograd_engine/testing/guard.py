@@ -165,7 +165,7 @@ def run_with_time_limit(
 @contextlib.contextmanager
 def _redirect(output: CapturedOutput) -> Iterator[None]:
     saved = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = output  # type: ignore[assignment]
+    sys.stdout = sys.stderr = output
     try:
         yield
     finally:

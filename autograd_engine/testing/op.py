@@ -533,12 +533,13 @@ def check_op(
                 for name in group:
                     parts.record(name, stop.report)
         report = _derivative_report(subject, entries, reference is not None, atol, rtol)
-        for e_name, belongs in (
+        selectors: list[tuple[str, Callable[[_Entry], bool]]] = [
             (first, lambda e: e.order == 1 and not e.edge and e.upstream == 1.0),
             (chain, lambda e: e.order == 1 and not e.edge and e.upstream != 1.0),
             ("edge points", lambda e: e.edge),
             ("second derivatives", lambda e: e.order == 2),
-        ):
+        ]
+        for e_name, belongs in selectors:
             if e_name in names and e_name not in parts.failures:
                 bad = any(belongs(e) and e.badness(atol, rtol) > 0.0 for e in entries)
                 parts.record(e_name, report if bad else None)
