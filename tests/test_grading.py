@@ -324,3 +324,37 @@ def test_points_and_the_dict_of_a_report() -> None:
     assert Part("x", True, 1.0, 1.0).points == 1.0
     with pytest.raises(ValueError, match="positive"):
         check_op(Slow(), points=0)
+
+
+def test_the_readme_shows_the_grading_commands_real_output(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("python -m autograd_engine.testing grade submission.ipynb")[1]
+    shown = [line[2:] for line in block.split("```")[0].splitlines()[1:]]
+    # the student of the README: no bias in the neuron, = instead of += in Task 3
+    notebook_with(
+        tmp_path,
+        {"total = self.b": "total = 0", "a.grad += e.grad": "a.grad = e.grad"},
+        "submission.ipynb",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_engine.testing",
+            "grade",
+            "submission.ipynb",
+            "--checks",
+            str(CHECKS),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines()[:-1] == shown[:-1]
+    assert done.stdout.splitlines()[-1].startswith(shown[-1].split(";")[0])
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == 8.125
+    assert "without its bias" in results["tests"][1]["output"]
+    assert "Add them all up (+=)" in " ".join(results["tests"][2]["output"].split())
