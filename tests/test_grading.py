@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "07_exercises_solutions.ipynb"
 BLANK = NOTEBOOKS / "07_exercises.ipynb"
-CHECKS = NOTEBOOKS / "07_exercises_checks.py"
+CHECKS = ROOT / "docs" / "07_exercises_checks.py"
 RIGHT_BACKWARD = "(grad * out * (1.0 - out),)"
 
 

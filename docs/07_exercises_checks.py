@@ -1,8 +1,8 @@
-"""The checks a teacher grades 07_exercises.ipynb with (10 points in all).
+"""The checks a teacher grades notebooks/07_exercises.ipynb with (10 points in all).
 
 Run ``python -m autograd_engine.testing grade submission.ipynb --checks
-notebooks/07_exercises_checks.py``: the student's notebook runs first, in a subprocess; then each
-check below runs on the names it defined. The comment above a check names the test.
+docs/07_exercises_checks.py``: the student's notebook runs first, in a subprocess; then each check
+below runs on the names it defined. The comment above a check names the test.
 """
 
 from autograd_engine import Value
