@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any, NoReturn
 
@@ -392,14 +392,3 @@ def parameter_labels(module: Any, params: list[Value]) -> list[str]:
         except Exception:
             pass
     return [p.label or f"parameter {i}" for i, p in enumerate(params)]
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How close a student's number must be: ``|got - expected| <= atol + rtol * |expected|``."""
-
-    atol: float
-    rtol: float
-
-    def close(self, got: float, expected: float) -> bool:
-        return close(got, expected, self.atol, self.rtol)

@@ -103,7 +103,7 @@ def check_training_step(
         A :class:`CheckReport`; on a difference it shows the step, the loss and a parameter side
         by side and hints at the likely mistake (a missing ``zero_grad``, a step uphill, a sum
         instead of a mean, ...). A step that never calls ``backward()`` (finite differences) or
-        that calls the reference gets no points.
+        that calls the reference, in its first step (the one watched), gets no points.
     """
     check_count("check_training_step", "steps", steps)
     points = check_points("check_training_step", points)
@@ -157,13 +157,15 @@ class _Run:
     def run(self, parts: Parts) -> CheckReport:
         mine, theirs = self.fresh(), self.fresh()
         losses: list[float] = []
-        total = [0.0 for _ in theirs.parameters()]  # the sum of every step's gradients so far
+        mine_params, their_params = list(mine.parameters()), list(theirs.parameters())
+        total = [0.0 for _ in their_params]  # the sum of every step's gradients so far
         called_backward = False
         for step in range(self.steps):
             where = f"at step {step + 1}"
-            before = [p.data for p in theirs.parameters()]
+            before = [p.data for p in their_params]
             their_data = copy.deepcopy((self.xs, self.ys))
-            with watch_calls(self.watched()) as seen:
+            # The first step is watched for what it calls (tracing every call costs time).
+            with watch_calls(self.watched() if step == 0 else {}) as seen:
                 result = call_student(
                     self.title,
                     where,
@@ -184,13 +186,24 @@ class _Run:
                 raise TypeError(
                     "check_training_step(reference=...) must return the loss (a Value or a number)"
                 )
-            grads = [as_number(p.grad) or 0.0 for p in theirs.parameters()]
+            grads = [as_number(p.grad) or 0.0 for p in their_params]
             total = [t + g for t, g in zip(total, grads)]
-            compared = _Step(self, step, mine, theirs, before, total, result, expected_loss)
+            compared = _Step(
+                self,
+                step,
+                mine,
+                theirs,
+                mine_params,
+                their_params,
+                before,
+                total,
+                result,
+                expected_loss,
+            )
             parts.run(_LOSS, compared.check_loss)
             parts.run(_FIRST if step == 0 else _LATER, compared.check_parameters)
             # Back onto the reference's path, so that the next step is judged on its own.
-            for p, q in zip(mine.parameters(), theirs.parameters()):
+            for p, q in zip(mine_params, their_params):
                 p.data = q.data
             losses.append(expected_loss)
         if not called_backward:
@@ -216,6 +229,8 @@ class _Step:
     step: int
     mine: Any
     theirs: Any
+    mine_params: list[Value]
+    their_params: list[Value]
     before: list[float]
     accumulated: list[float]  # the sum of the reference's gradients of every step so far
     result: Any
@@ -275,8 +290,8 @@ class _Step:
         return sum(e * e for e in errors) / len(errors)
 
     def check_parameters(self) -> None:
-        now_mine = [p.data for p in self.mine.parameters()]
-        now_theirs = [p.data for p in self.theirs.parameters()]
+        now_mine = [p.data for p in self.mine_params]
+        now_theirs = [p.data for p in self.their_params]
         wrong = [i for i, (a, b) in enumerate(zip(now_mine, now_theirs)) if not self.close(a, b)]
         if not wrong:
             return
@@ -318,7 +333,7 @@ class _Step:
             "differ from the reference.",
             hint,
             details=table(
-                [parameter_labels(self.mine, list(self.mine.parameters()))[i], "yours", "expected"],
+                [parameter_labels(self.mine, self.mine_params)[i], "yours", "expected"],
                 [
                     ["before", num(before[i]), num(before[i])],
                     ["after", num(now_mine[i]), num(now_theirs[i])],
