@@ -141,12 +141,14 @@ class Parts:
             self.failures.setdefault(name, report)
 
     def scored(self, points: float, all_lost: bool = False) -> tuple[Part, ...]:
+        """Each part with its share of ``points``: earned when it ran and passed (and the check
+        did not end early, ``all_lost``)."""
         share = points / len(self.names)
-        return tuple(
-            Part(name, ok, share if ok else 0.0, share)
-            for name in self.names
-            for ok in [not all_lost and name in self.done and name not in self.failures]
-        )
+        parts = []
+        for name in self.names:
+            ok = not all_lost and name in self.done and name not in self.failures
+            parts.append(Part(name, ok, share if ok else 0.0, share))
+        return tuple(parts)
 
     def first_failure(self) -> CheckReport | None:
         for name in self.names:

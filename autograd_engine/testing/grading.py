@@ -42,6 +42,7 @@ from .common import exception_text, recorded_reports
 from .guard import CapturedOutput, TimeLimitExceeded, run_with_time_limit
 
 __all__ = [
+    "CheckStatement",
     "GradedTest",
     "grade_notebook",
     "gradescope_results",
@@ -82,7 +83,7 @@ class GradedTest:
 
 
 @dataclass(frozen=True)
-class _Statement:
+class CheckStatement:
     """A top-level statement of a checks file: its source, and its test name if it is a check."""
 
     source: str
@@ -90,7 +91,7 @@ class _Statement:
     points: float  # the ``points=`` it gives its check, 1 if none (for a test that cannot run)
 
 
-def read_checks(source: str) -> list[_Statement]:
+def read_checks(source: str) -> list[CheckStatement]:
     """Split a checks file (or the check cells of a notebook) into statements, each check call a
     test named by the comment line above it, or by its own first line."""
     tree = ast.parse(source)
@@ -108,7 +109,7 @@ def read_checks(source: str) -> list[_Statement]:
             and call.func.id in _CHECKS
         ]
         if not calls:
-            statements.append(_Statement(text, None, 0.0))
+            statements.append(CheckStatement(text, None, 0.0))
             continue
         above = lines[node.lineno - 2].strip() if node.lineno >= 2 else ""
         name = above.lstrip("#").strip() if above.startswith("#") else text.splitlines()[0]
@@ -117,7 +118,7 @@ def read_checks(source: str) -> list[_Statement]:
             given = [k.value for k in call.keywords if k.arg == "points"]
             value = given[0].value if given and isinstance(given[0], ast.Constant) else 1.0
             points += float(value) if isinstance(value, (int, float)) else 1.0
-        statements.append(_Statement(text, name, points))
+        statements.append(CheckStatement(text, name, points))
     return statements
 
 
@@ -193,7 +194,7 @@ def _run_code(
     return ""
 
 
-def _run_test(statement: _Statement, namespace: dict[str, Any], limit: float) -> GradedTest:
+def _run_test(statement: CheckStatement, namespace: dict[str, Any], limit: float) -> GradedTest:
     name = statement.test or statement.source
     with recorded_reports() as reports:
         problem = _run_code(statement.source, namespace, limit, CapturedOutput(), name)

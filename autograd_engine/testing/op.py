@@ -488,13 +488,12 @@ def check_op(
     if truth is None:
         truth = subject.function
     sample = _sample_points(subject.domain, subject.kinks, n_points, seed)
-    names = ["forward"] if reference is not None else []
-    names += ["derivative with grad = 1", f"chain rule: grad = {num(UPSTREAM)}"]
+    first, chain = "derivative with grad = 1", f"chain rule: grad = {num(UPSTREAM)}"
+    names = [*(["forward"] if reference is not None else []), first, chain]
     if subject.edge_points:
         names.append("edge points")
     if second_order:
         names.append("second derivatives")
-    first, chain = "derivative with grad = 1", f"chain rule: grad = {num(UPSTREAM)}"
 
     def body(parts: Parts) -> CheckReport:
         if reference is not None:
