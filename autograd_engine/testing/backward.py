@@ -226,6 +226,7 @@ class _Setup:
 
 _GRAD: Any = vars(Value)["grad"]  # the slot that holds a Value's grad
 _events: list[list[tuple[str, str]]] = []  # the log of the running check, while it runs
+_MAX_EVENTS = 10_000  # a hand-written pass reads and sets a few dozen grads, not more
 
 
 class _TrackedValue(Value):
@@ -235,13 +236,13 @@ class _TrackedValue(Value):
 
     @property
     def grad(self) -> Any:
-        if _events:
+        if _events and len(_events[-1]) < _MAX_EVENTS:
             _events[-1].append(("read", self.label))
         return _GRAD.__get__(self, Value)
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        if _events:
+        if _events and len(_events[-1]) < _MAX_EVENTS:
             _events[-1].append(("write", self.label))
         _GRAD.__set__(self, value)
 
