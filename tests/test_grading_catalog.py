@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -458,6 +459,23 @@ class MyNeuron(Neuron):
 
     def __call__(self, x):
         return sum((w * xi for w, xi in zip(self.weights, x)), self.bias).tanh()
+""",
+        "passed",
+    ),
+    Submission(
+        "neuron_keeps_a_parameter_list",
+        "module",
+        """
+class MyNeuron(Neuron):
+    def __init__(self, nin, **kwargs):
+        super().__init__(nin, **kwargs)
+        self.params = self.w + [self.b]
+
+    def parameters(self):
+        return self.params
+
+    def __call__(self, x):
+        return sum((wi * xi for wi, xi in zip(self.w, x)), self.b).tanh()
 """,
         "passed",
     ),
@@ -1246,3 +1264,6 @@ def test_the_catalog_is_large_and_varied_and_at_most_three_failing_hints_are_gen
     generic = [r for r in failing if is_generic(r)]
     assert len(generic) <= 3, [str(r) for r in generic]
     assert len({s.name for s in CATALOG}) == len(CATALOG)
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text("utf-8").split())
+    assert f"holds {len(CATALOG)} submissions" in readme
+    assert f"{len(generic)} of the {len(failing)} failing reports fall back" in readme

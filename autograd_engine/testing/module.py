@@ -204,9 +204,11 @@ def _neuron(obj: Any) -> NeuronParts | None:
         if isinstance(v, (list, tuple)) and v and all(isinstance(x, Value) for x in v)
     ]
     singles = [v for v in _attributes(obj) if isinstance(v, Value)]
-    if len(lists) == 1 and len(singles) == 1:
-        return list(lists[0]), singles[0]
-    return None
+    if len(singles) != 1:
+        return None
+    # A list that holds the bias too (``self.params = self.w + [self.b]``) is not the weights.
+    weights = [v for v in lists if not any(x is singles[0] for x in v)]
+    return (list(weights[0]), singles[0]) if len(weights) == 1 else None
 
 
 def _children(obj: Any) -> list[Any] | None:
