@@ -413,3 +413,32 @@ def test_grouped_mlp_view_renders_to_valid_svg(pure: str) -> None:
     texts = svg_texts(render_graph(draw_dot(loss, model=model, color_grads=True), "svg"))
     assert "layers[2].neurons[0]" in texts
     assert sum(1 for t in texts if t.startswith("layers[") and ".neurons[" in t) == 9
+
+
+# -- the README's slide example --------------------------------------------------------------------
+
+
+def readme_slides_example() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    after = readme.split("<!-- slides example: run by tests/test_viz_render.py -->", 1)[1]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_slides_example_writes_the_slides_with_numbers_worth_showing(
+    pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(readme_slides_example(), "README.md", "exec"), {})  # noqa: S102
+    slides = tmp_path / "slides"
+    names = {"neuron.svg", "neuron_tall.svg", "neuron.png", "step1.svg"}
+    assert {p.name for p in slides.iterdir()} == names
+    texts = svg_texts((slides / "neuron.svg").read_bytes())
+    for shown in ("data 0.8814", "data 0.7071", "grad 0.5", "grad -1.5", "grad 1", "grad 0"):
+        assert shown in texts, shown
+    assert not any("e-" in t for t in texts)  # no vanishing gradients on this slide
+    step = (slides / "step1.svg").read_text(encoding="utf-8")
+    assert "step 1 of 10: o (op tanh, data 0.7071)" in step
+    width_96 = png_size(render_graph(draw_dot(Value(1.0)), "png"))[0]
+    width_300 = png_size(render_graph(draw_dot(Value(1.0)), "png", dpi=300))[0]
+    assert width_300 > 3 * width_96
+    assert png_size((slides / "neuron.png").read_bytes())[0] > 1500  # print-sized
