@@ -428,7 +428,7 @@ def test_readme_slides_example_writes_the_slides_with_numbers_worth_showing(
     pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    exec(compile(readme_slides_example(), "README.md", "exec"), {})  # noqa: S102
+    exec(compile(readme_slides_example(), "README.md", "exec"), {})
     slides = tmp_path / "slides"
     names = {"neuron.svg", "neuron_tall.svg", "neuron.png", "step1.svg"}
     assert {p.name for p in slides.iterdir()} == names
