@@ -11,7 +11,13 @@ from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
 from autograd_engine.viz.grouped import _assign_groups, _model_groups
-from autograd_engine.viz.nodes import grad_color, html_text, norm_color, readable_number
+from autograd_engine.viz.nodes import (
+    RENDERABLE_NODES,
+    grad_color,
+    html_text,
+    norm_color,
+    readable_number,
+)
 
 pytest.importorskip("graphviz")
 
@@ -283,6 +289,20 @@ def test_graph_over_max_nodes_raises_with_count_limit_and_what_to_do() -> None:
     assert f"has {count} values" in message and "max_nodes=50" in message
     assert "model=model" in message and f"max_nodes={count}" in message
     assert draw_dot(x, max_nodes=count).source.count("_op [") == 30
+
+
+def test_over_max_nodes_the_message_never_suggests_a_limit_that_would_not_render() -> None:
+    # 4,100 values drawn one by one ran for 20 minutes; the message must not suggest that
+    x = Value(1.0)
+    for _ in range(RENDERABLE_NODES):
+        x = x + 1.0
+    count = 2 * RENDERABLE_NODES + 1
+    with pytest.raises(ValueError) as info:
+        draw_dot(x)
+    message = str(info.value)
+    assert f"has {count} values" in message and "draw_dot(loss, model=model)" in message
+    assert "max_nodes=" + str(count) not in message
+    assert "raising max_nodes is not suggested" in message
 
 
 # -- gradient colouring ----------------------------------------------------------------------------
