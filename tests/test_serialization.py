@@ -427,7 +427,7 @@ def test_saving_a_non_finite_weight_names_it_and_writes_nothing(tmp_path: Path, 
     model.save(path)
     before = path.read_bytes()
     model.layers[1].neurons[0].w[2].data = bad
-    message = rf"'layers\.1\.neurons\.0\.w\.2' is float {bad!r}.*Nothing was written"
+    message = rf"'layers\.1\.neurons\.0\.w\.2' is not a finite number: {bad!r}.*Nothing was written"
     with pytest.raises(StateDictError, match=message):
         model.save(path)
     assert path.read_bytes() == before
@@ -438,7 +438,9 @@ def test_saving_lists_every_non_finite_weight_and_creates_no_file(tmp_path: Path
     model = MLP(1, [1], seed=0)
     for p in model.parameters():
         p.data = math.nan
-    message = r"'layers\.0\.neurons\.0\.w\.0' is float nan; 'layers\.0\.neurons\.0\.b' is float nan"
+    message = (
+        r"'layers\.0\.neurons\.0\.w\.0' is not a finite number: nan; 'layers\.0\.neurons\.0\.b' is"
+    )
     with pytest.raises(StateDictError, match=message):
         model.save(tmp_path / "sub" / "new.json")
     assert list(tmp_path.iterdir()) == []

@@ -76,6 +76,17 @@ def _summary(module: Module) -> str:
     return repr(module).splitlines()[0].rsplit(":", 1)[0]
 
 
+def _finite_number(raw: Any) -> float | str:
+    """``raw`` as a finite float, or what is wrong with it (``"not a number: str 'x'"``)."""
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
+        return f"not a number: {_brief(raw)}"
+    try:
+        number = float(raw)
+    except OverflowError:  # an int beyond float range (JSON integers have no size limit)
+        number = -math.inf if raw < 0 else math.inf
+    return number if math.isfinite(number) else f"not a finite number: {number!r}"
+
+
 def _check_state(
     module: Module, state: Any, source: str, saved_from: str = ""
 ) -> list[tuple[Any, float]]:
@@ -109,18 +120,11 @@ def _check_state(
     for name, p in named:
         if name not in state:
             continue
-        raw = state[name]
-        if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
-            problems.append(f"{name!r} is not a number: {_brief(raw)}")
-            continue
-        try:
-            number = float(raw)
-        except OverflowError:  # an int beyond float range (JSON integers have no size limit)
-            number = -math.inf if raw < 0 else math.inf
-        if not math.isfinite(number):
-            problems.append(f"{name!r} is not a finite number: {number!r}")
-            continue
-        values.append((p, number))
+        number = _finite_number(state[name])
+        if isinstance(number, str):
+            problems.append(f"{name!r} is {number}")
+        else:
+            values.append((p, number))
     if problems:
         hint = (
             "The model was left unchanged. Check that the model is built with the same "
@@ -156,13 +160,12 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         OSError: the file could not be written; the old file, if any, is unchanged.
     """
     target = output_path(path, {"json"}, "a model's parameters")
-    state = module.state_dict()
     numbers_by_name: dict[str, float] = {}
     problems: list[str] = []
-    for name, raw in state.items():
-        number = _finite_or_none(raw)
-        if number is None:
-            problems.append(f"{name!r} is {_brief(raw)}")
+    for name, raw in module.state_dict().items():
+        number = _finite_number(raw)
+        if isinstance(number, str):
+            problems.append(f"{name!r} is {number}")
         else:
             numbers_by_name[name] = number
     if problems:
@@ -181,17 +184,6 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         "parameters": numbers_by_name,
     }
     write_atomically(target, json.dumps(document, indent=1, allow_nan=False) + "\n")
-
-
-def _finite_or_none(raw: Any) -> float | None:
-    """``raw`` as a finite float, or None if it is not a real number or not finite."""
-    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
-        return None
-    try:
-        number = float(raw)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _reject_constant(name: str) -> float:
