@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -294,16 +295,33 @@ class Interrupter:
 
 
 def interrupted_write(path: Path, data: bytes, n: int) -> bool:
-    """Write with a KeyboardInterrupt at the n-th step; True if it was interrupted."""
-    tracer = Interrupter(n)
-    sys.settrace(tracer)
-    try:
-        write_atomically(path, data)
-    except KeyboardInterrupt:
+    """Write with a KeyboardInterrupt at the n-th step; True if it was interrupted.
+
+    The write runs in a thread of its own: in CPython 3.11 an exception raised by a tracer inside
+    an ``except`` block can stay behind as that thread's ``sys.exc_info()``, and it must not
+    leak into later tests.
+    """
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        sys.settrace(Interrupter(n))
+        try:
+            write_atomically(path, data)
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            sys.settrace(None)
+
+    worker = threading.Thread(target=write)
+    worker.start()
+    worker.join()
+    (error,) = outcome
+    if error is None:
+        return False
+    if isinstance(error, KeyboardInterrupt):
         return True
-    finally:
-        sys.settrace(None)
-    return False
+    raise error
 
 
 @pytest.mark.parametrize("existing", [True, False])
@@ -330,6 +348,7 @@ def test_ctrl_c_at_any_bytecode_of_a_write_leaves_the_old_file_or_the_new_one_ne
         else:
             assert target.read_bytes() in (OLD, new) if existing else target.read_bytes() == new
     assert interrupted_at > 50  # the tracer really did reach every step of the write
+    assert sys.exc_info() == (None, None, None)
 
 
 def test_an_error_while_writing_removes_the_temporary_file_and_created_folders(
