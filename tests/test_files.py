@@ -11,13 +11,13 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pytest
+from interrupts import interrupted
 
 import autograd_engine
 from autograd_engine import files
@@ -272,58 +272,6 @@ def test_a_kill_mid_write_leaves_the_old_file_intact_and_one_hidden_temporary_fi
     assert leftovers(tmp_path) == [leftover]
 
 
-class Interrupter:
-    """A tracer that raises KeyboardInterrupt at the n-th line or bytecode run inside files.py,
-    the way Ctrl-C can land between any two bytecodes of Python code."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.count = 0
-
-    def __call__(self, frame: FrameType, event: str, arg: object) -> Any:
-        if frame.f_code.co_filename != files.__file__:
-            return None
-        frame.f_trace_opcodes = True
-        return self.step
-
-    def step(self, frame: FrameType, event: str, arg: object) -> Any:
-        if event in ("line", "opcode"):
-            self.count += 1
-            if self.count == self.n:
-                raise KeyboardInterrupt  # a tracer that raises is removed: one interrupt only
-        return self.step
-
-
-def interrupted_write(path: Path, data: bytes, n: int) -> bool:
-    """Write with a KeyboardInterrupt at the n-th step; True if it was interrupted.
-
-    The write runs in a thread of its own: in CPython 3.11 an exception raised by a tracer inside
-    an ``except`` block can stay behind as that thread's ``sys.exc_info()``, and it must not
-    leak into later tests.
-    """
-    outcome: list[BaseException | None] = []
-
-    def write() -> None:
-        sys.settrace(Interrupter(n))
-        try:
-            write_atomically(path, data)
-            outcome.append(None)
-        except BaseException as error:
-            outcome.append(error)
-        finally:
-            sys.settrace(None)
-
-    worker = threading.Thread(target=write)
-    worker.start()
-    worker.join()
-    (error,) = outcome
-    if error is None:
-        return False
-    if isinstance(error, KeyboardInterrupt):
-        return True
-    raise error
-
-
 @pytest.mark.parametrize("existing", [True, False])
 def test_ctrl_c_at_any_bytecode_of_a_write_leaves_the_old_file_or_the_new_one_never_debris(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: bool
@@ -337,7 +285,7 @@ def test_ctrl_c_at_any_bytecode_of_a_write_leaves_the_old_file_or_the_new_one_ne
         target = folder / "model.json" if existing else folder / "a" / "b" / "model.json"
         if existing:
             target.write_bytes(OLD)
-        if not interrupted_write(target, new, n):
+        if not interrupted(partial(write_atomically, target, new), files.__file__, n):
             assert target.read_bytes() == new
             break
         interrupted_at += 1

@@ -13,15 +13,18 @@ import signal
 import struct
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from interrupts import interrupted
 
 import autograd_engine
 from autograd_engine import MLP, Module, StateDictError, Value
+from autograd_engine.nn import serialization
 from autograd_engine.nn.serialization import read_state
 
 
@@ -725,3 +728,32 @@ def test_any_json_value_in_any_field_is_loaded_or_refused_with_nothing_changed(
             assert model.layers[0].neurons[1].w[1].data == float(
                 document["parameters"]["layers.0.neurons.1.w.1"]
             )
+
+
+# an interrupt between open() and the start of its `with` leaves the file to the garbage collector,
+# which closes it with a ResourceWarning: Python's own limit, and no harm to the model
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("through", ["load", "load_state_dict"])
+def test_ctrl_c_at_any_bytecode_of_a_load_leaves_all_old_or_all_new_values(
+    tmp_path: Path, through: str
+) -> None:
+    source = MLP(2, [3, 1], seed=0)
+    source.save(tmp_path / "m.json")
+    state = source.state_dict()
+    model = MLP(2, [3, 1], seed=1)
+    old = snapshot(model)
+    call = (
+        partial(model.load, tmp_path / "m.json")
+        if through == "load"
+        else partial(model.load_state_dict, state)
+    )
+    for n in range(1, 100_000):
+        if not interrupted(call, serialization.__file__, n):
+            break
+        assert snapshot(model) in (old, snapshot(source)), f"a mix after an interrupt at step {n}"
+        if snapshot(model) != old:  # the interrupt came after the last assignment: start again
+            for p, data in zip(model.parameters(), MLP(2, [3, 1], seed=1).parameters()):
+                p.data = data.data
+    assert n > 100  # the tracer reached every step of the load
+    assert snapshot(model) == snapshot(source)

@@ -143,8 +143,19 @@ def load_state_dict(module: Module, state: Any) -> None:
         StateDictError: a name is missing or extra, a value is not a finite number, or
             ``state`` is not a mapping. The message lists every problem; no parameter changed.
     """
-    for p, number in _check_state(module, state, "load_state_dict"):
-        p.data = number
+    _assign(_check_state(module, state, "load_state_dict"))
+
+
+def _assign(checked: list[tuple[Any, float]]) -> None:
+    """Set every parameter's ``data``, all or nothing: an interrupt part-way puts back the old."""
+    old = [(p, p.data) for p, _ in checked]
+    try:
+        for p, number in checked:
+            p.data = number
+    except BaseException:  # Ctrl-C between two assignments
+        for p, data in old:
+            p.data = data
+        raise
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
@@ -322,5 +333,4 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
     limit = _size_limit([name for name, _ in module.named_parameters()])
     document = _read_document(path, limit)
     checked = _check_state(module, document["parameters"], f"{str(path)!r}", document["model"])
-    for p, number in checked:
-        p.data = number
+    _assign(checked)
