@@ -169,6 +169,16 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         StateDictError: a parameter is not a finite number (NaN or infinity); the message names
             it and nothing is written.
         OSError: the file could not be written; the old file, if any, is unchanged.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from autograd_engine import MLP
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
+        >>> trained, fresh = MLP(2, [1], seed=0), MLP(2, [1], seed=1)
+        >>> trained.save(path)
+        >>> fresh.load(path)
+        >>> fresh.state_dict() == trained.state_dict()
+        True
     """
     target = output_path(path, {"json"}, "a model's parameters")
     numbers_by_name: dict[str, float] = {}
