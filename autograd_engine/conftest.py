@@ -1,9 +1,8 @@
 """pytest settings for the docstring examples (``--doctest-modules``), used only by pytest.
 
 What draws needs the optional ``graphviz`` package (``pip install "autograd_engine[viz]"``).
-Without it, a docstring example (or a notebook: ``notebooks/conftest.py`` uses the same hook) that
-stops only because graphviz is missing is reported as skipped instead of failed; everything else
-still runs.
+Without it, a docstring example that stops only because graphviz is missing is reported as
+skipped instead of failed; every other example still runs.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ def failed_for_want_of_graphviz(error: BaseException | None) -> bool:
         return False
     if isinstance(error, doctest.UnexpectedException):  # a docstring example raised
         error = error.exc_info[1]
-    return MISSING_GRAPHVIZ in str(error)  # a notebook's failure holds the error's text
+    return MISSING_GRAPHVIZ in str(error)
 
 
 @pytest.hookimpl(wrapper=True)
