@@ -648,9 +648,11 @@ def test_a_file_far_larger_than_the_model_needs_is_refused_before_it_is_read_who
 ) -> None:
     text = valid_text(model=json.dumps("MLP" + " " * (3 * 2**20)))
     rejected(
-        write(tmp_path, text), r"is larger than 1,0\d\d,\d\d\d bytes, more than a file written"
+        write(tmp_path, text),
+        r"is larger than 1,0\d\d,\d\d\d bytes, more than a file written by "
+        r"model\.save\(path\) for MLP\(nin=2, nouts=\[3, 1\]\) can be",
     )
-    with pytest.raises(StateDictError, match="larger than 1,000 bytes"):
+    with pytest.raises(StateDictError, match="larger than 1,000 bytes, the limit max_bytes sets"):
         read_state(write(tmp_path, text), max_bytes=1000)
 
 

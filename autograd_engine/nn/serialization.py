@@ -38,6 +38,7 @@ __all__ = ["FORMAT", "StateDictError", "load", "load_state_dict", "read_state", 
 FORMAT = "autograd_engine.state_dict"
 _VERSION = 1
 _SHOWN = 5  # how many names an error message lists before "and N more"
+_UNCHANGED = "The model was left unchanged"
 #: ``read_state`` refuses a file larger than this (a model's own ``load`` sets its own limit).
 MAX_FILE_BYTES = 256 * 2**20
 _MAX_INT_DIGITS = 400  # longer integers are beyond any float; int() would also refuse > 4300
@@ -127,10 +128,10 @@ def _check_state(
             values.append((p, number))
     if problems:
         hint = (
-            "The model was left unchanged. Check that the model is built with the same "
+            f"{_UNCHANGED}. Check that the model is built with the same "
             "architecture as the one that was saved"
             if missing or extra
-            else "The model was left unchanged"
+            else _UNCHANGED
         )
         raise StateDictError(f"{source}: " + "; ".join(problems) + f". {hint}")
     return values
@@ -244,23 +245,24 @@ def read_state(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) ->
     return parameters
 
 
-def _read_document(path: str | os.PathLike[str], max_bytes: int) -> dict[str, Any]:
-    """The whole JSON document of a state file, its structure checked (see read_state)."""
+def _read_document(
+    path: str | os.PathLike[str], max_bytes: int, limit: str = "the limit max_bytes sets"
+) -> dict[str, Any]:
+    """The whole JSON document of a state file, its structure checked (see read_state).
+
+    ``limit`` says where ``max_bytes`` comes from, for the message about a file too large.
+    """
     source = f"{str(path)!r}"
-    unchanged = "The model was left unchanged"
     with output_path(path).open("rb") as file:
         raw = file.read(max_bytes + 1)  # bounded: even /dev/zero cannot exhaust memory
     if len(raw) > max_bytes:
-        raise StateDictError(
-            f"{source} is larger than {max_bytes:,} bytes, more than a file written by "
-            f"model.save(path) for this model can be. {unchanged}"
-        )
+        raise StateDictError(f"{source} is larger than {max_bytes:,} bytes, {limit}. {_UNCHANGED}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise StateDictError(
             f"{source} is not a text file (not UTF-8), so not a file written by "
-            f"model.save(path). {unchanged}"
+            f"model.save(path). {_UNCHANGED}"
         ) from None
     try:
         document = json.loads(
@@ -270,16 +272,16 @@ def _read_document(path: str | os.PathLike[str], max_bytes: int) -> dict[str, An
             object_pairs_hook=_unique_fields,
         )
     except StateDictError as exc:
-        raise StateDictError(f"{source}: {exc}. {unchanged}") from None
+        raise StateDictError(f"{source}: {exc}. {_UNCHANGED}") from None
     except json.JSONDecodeError as exc:
         raise StateDictError(
             f"{source} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}). "
-            f"Load only files written by model.save(path). {unchanged}"
+            f"Load only files written by model.save(path). {_UNCHANGED}"
         ) from None
     except RecursionError:  # json reads nested arrays by recursion: "[" * 100_000 ends here
         raise StateDictError(
             f"{source} nests arrays or objects too deeply to read, while a file written by "
-            f"model.save(path) nests them two deep. {unchanged}"
+            f"model.save(path) nests them two deep. {_UNCHANGED}"
         ) from None
     _check_fields(document, source)
     return document  # type: ignore[no-any-return]
@@ -287,39 +289,38 @@ def _read_document(path: str | os.PathLike[str], max_bytes: int) -> dict[str, An
 
 def _check_fields(document: Any, source: str) -> None:
     """Raise StateDictError unless every field of the document has the type save() writes."""
-    unchanged = "The model was left unchanged"
     if not isinstance(document, dict):
         raise StateDictError(
             f"{source}: expected a JSON object with a 'parameters' field (as written by "
-            f"model.save(path)), got a JSON {type(document).__name__}. {unchanged}"
+            f"model.save(path)), got a JSON {type(document).__name__}. {_UNCHANGED}"
         )
     if document.get("format") != FORMAT:
         raise StateDictError(
             f"{source}: expected 'format': {FORMAT!r}, got {_brief(document.get('format'))}. "
-            f"Load only files written by model.save(path). {unchanged}"
+            f"Load only files written by model.save(path). {_UNCHANGED}"
         )
     version = document.get("version")
     if type(version) is not int or version != _VERSION:  # True == 1 and 1.0 == 1: not enough
         raise StateDictError(
             f"{source}: this version of autograd_engine reads version {_VERSION} files, "
-            f"got version {_brief(version)}. {unchanged}"
+            f"got version {_brief(version)}. {_UNCHANGED}"
         )
     if not isinstance(document.get("model"), str):
         raise StateDictError(
             f"{source}: expected 'model' to be text describing the saved architecture, got "
-            f"{_brief(document.get('model'))}. {unchanged}"
+            f"{_brief(document.get('model'))}. {_UNCHANGED}"
         )
     parameters = document.get("parameters")
     if not isinstance(parameters, dict):
         raise StateDictError(
             f"{source}: expected 'parameters' to be a JSON object of names and numbers, got "
-            f"{_brief(parameters)}. {unchanged}"
+            f"{_brief(parameters)}. {_UNCHANGED}"
         )
     count = document.get("num_parameters")
     if type(count) is not int or count != len(parameters):
         raise StateDictError(
             f"{source}: 'num_parameters' says {_brief(count)} but 'parameters' holds "
-            f"{len(parameters)} entries: the file was edited or truncated. {unchanged}"
+            f"{len(parameters)} entries: the file was edited or truncated. {_UNCHANGED}"
         )
 
 
@@ -341,6 +342,7 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
         OSError: the file cannot be read (``FileNotFoundError`` if it does not exist).
     """
     limit = _size_limit([name for name, _ in module.named_parameters()])
-    document = _read_document(path, limit)
+    why = f"more than a file written by model.save(path) for {_summary(module)} can be"
+    document = _read_document(path, limit, why)
     checked = _check_state(module, document["parameters"], f"{str(path)!r}", document["model"])
     _assign(checked)
