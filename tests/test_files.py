@@ -142,6 +142,19 @@ def test_a_read_only_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def test_a_file_this_user_may_not_write_is_refused_even_when_run_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # root may write anything, so the check is made to answer as it would for another user
+    path = tmp_path / "frozen.json"
+    path.write_bytes(OLD)
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK)
+    with pytest.raises(PermissionError, match=r"read-only, so it is left as it is.*frozen\.json"):
+        write_atomically(path, b"new")
+    assert path.read_bytes() == OLD
+    assert everything_under(tmp_path) == ["frozen.json"]
+
+
 # -- paths ----------------------------------------------------------------------------------------
 
 
