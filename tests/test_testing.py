@@ -734,3 +734,13 @@ def test_check_training_step_accepts_a_model_data_and_reference_of_the_authors_c
     assert check_training_step(sse_step, model=model, data=data, reference=sse_step)
     assert not check_training_step(right_step, model=model, data=data, reference=sse_step)
     assert check_training_step(right_step, model=lambda: MLP(1, [2, 1], seed=3), data=data)
+
+
+def test_a_float_function_that_refuses_values_is_still_a_reference() -> None:
+    def strict_tanh(x: Any) -> float:
+        if not isinstance(x, float):
+            raise TypeError(f"strict_tanh() takes a float, got {type(x).__name__}")
+        return math.tanh(x)
+
+    assert check_op(lambda x: x.tanh(), reference=strict_tanh)
+    failed_with(check_op(lambda x: -x.tanh(), reference=strict_tanh), "wrong sign")

@@ -549,6 +549,19 @@ def check_op(
     )
 
 
+def _on_values(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A reference that takes Values: ``function`` itself, or, for a float function like
+    ``math.tanh`` (which refuses a Value), ``function`` of the Values' numbers."""
+
+    def on_values(*values: Value) -> Any:
+        try:
+            return function(*values)
+        except TypeError:
+            return function(*[v.data for v in values])
+
+    return on_values
+
+
 def _reference(reference: Any) -> tuple[Callable[..., Any] | None, Op | None]:
     """The function whose finite differences are the truth (None: the student's own forward),
     and the op that settles edge points and supplies the domain, if there is one: the reference
@@ -564,7 +577,7 @@ def _reference(reference: Any) -> tuple[Callable[..., Any] | None, Op | None]:
         if getattr(Value, name, None) is reference:
             ops = _ops_named(name)
             return reference, ops[0] if len(ops) == 1 else None
-        return reference, None
+        return _on_values(reference), None
     raise TypeError(
         "check_op(reference=...) expects an Op, a function of Values or a float function, got "
         f"{describe(reference)}"
