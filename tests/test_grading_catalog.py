@@ -804,6 +804,39 @@ BACKWARD = [
         "passed",
         "L is",
     ),
+    Submission(
+        "backward_keyword_nodes",
+        "backward",
+        """
+def my_backward(**n):
+    n["L"].grad = 1.0
+    n["g"].grad = n["L"].grad
+    n["d"].grad = n["g"].grad * n["f"].data
+    n["f"].grad = n["g"].grad * n["d"].data
+    n["e"].grad = n["c"].grad = n["d"].grad
+    n["a"].grad = n["L"].grad + n["e"].grad * n["b"].data
+    n["b"].grad = n["e"].grad * n["a"].data
+""",
+        "passed",
+    ),
+    Submission(
+        "backward_products_reordered",
+        "backward",
+        backward(
+            """
+            L.grad = 1.0
+            g.grad = 1.0 * L.grad
+            d.grad = f.data * g.grad
+            f.grad = d.data * g.grad
+            e.grad = 1.0 * d.grad
+            c.grad = 1.0 * d.grad
+            a.grad = 1.0 * L.grad
+            a.grad = a.grad + b.data * e.grad
+            b.grad = a.data * e.grad
+            """
+        ),
+        "passed",
+    ),
     # the usual mistakes
     Submission(
         "backward_no_root",
