@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import autodiff as _autodiff
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
 from .errors import as_float, describe, is_real_number
-from .grad_mode import _GRAD_ENABLED
+from .grad_mode import GRAD_MODE
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -280,7 +280,7 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = parents
         out._operation = op
     else:
@@ -317,7 +317,7 @@ def _unary(op: Op, x: Value) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (x,)
         out._operation = op
     else:
@@ -347,7 +347,7 @@ def _binary(op: Op, a: Value | object, b: Value | object) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (a, b)
         out._operation = op
     else:
