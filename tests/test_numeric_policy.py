@@ -530,3 +530,52 @@ def test_apply_backward_steps_is_all_or_nothing() -> None:
     with pytest.raises(DomainError, match="zero_grad"):
         apply_backward_steps(backward_steps(z))  # w's 1e308 + 1e308 overflows, z's is fine
     assert (w.grad, z.grad) == (1e308, 0.0)
+
+
+# -- rounding: the rules multiply in PyTorch's order, so tiny gradients do not underflow ---------
+
+EXTREME_POWERS = [  # (x, c, grad): grad * c underflows, c * x ** (c - 1) does not
+    (1e-280, 0.1, 1e-323),
+    (1e-10, 0.5, 5e-324),
+    (1e-280, 0.5, 1e-320),
+    (1e-100, -1.0, 1e-300),
+    (3.0, 2.0, 1e-320),
+]
+EXTREME_QUOTIENTS = [  # (a, b, grad): grad * out underflows, out / b does not
+    (1e-300, 1e-100, 1e-200),
+    (3e-160, 1e-150, 1e-160),
+    (1e-170, 1e-10, 1e-150),  # grad * out is subnormal: digits lost
+]
+
+
+def _torch_gradients(f: Callable[..., Any], inputs: list[float], g: float) -> list[float]:
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    f(*ts).backward(torch.tensor(g, dtype=torch.float64))
+    return [t.grad.item() for t in ts]
+
+
+def _our_gradients(f: Callable[..., Value], inputs: list[float], g: float) -> list[float]:
+    xs = [Value(x) for x in inputs]
+    out = f(*xs)
+    out.grad = g
+    out._backward()
+    via_backward = [x.grad for x in xs]
+    assert grad(out * g, xs) == via_backward  # the same numbers through a whole pass
+    return via_backward
+
+
+@pytest.mark.parametrize("x, c, g", EXTREME_POWERS)
+def test_power_rule_does_not_underflow_where_pytorch_does_not(x: float, c: float, g: float) -> None:
+    ours = _our_gradients(lambda v: v**c, [x], g)
+    assert ours == _torch_gradients(lambda t: t**c, [x], g)
+    assert ours[0] != 0.0
+
+
+@pytest.mark.parametrize("a, b, g", EXTREME_QUOTIENTS)
+def test_division_rule_does_not_underflow_where_pytorch_does_not(
+    a: float, b: float, g: float
+) -> None:
+    ours = _our_gradients(lambda u, v: u / v, [a, b], g)
+    assert ours == _torch_gradients(lambda u, v: u / v, [a, b], g)
+    assert ours[1] != 0.0
