@@ -72,8 +72,9 @@ def chain_rule_terms(node: Value, grad: Any, *, create_graph: bool = False) -> t
     op = node._operation
     if op is None:  # a leaf: nothing below it
         return ()
-    # The one place a rule is called. (A node that carries a user's closure instead of an Op is
-    # to be handled here as well, so that every path that differentiates picks it up.)
+    # The one place a rule is called: a node that carries some other kind of rule (a user's
+    # closure instead of an Op) is to be handled here, and every path that differentiates
+    # picks it up (backward's fast loop hands any node it does not know to this function).
     try:
         if create_graph:
             terms = op.backward(grad, node, *node._prev)
@@ -262,6 +263,7 @@ def _propagate(order: list[Value], earlier: list[Any]) -> bool:
     at the first thing it does not expect (a term of another type, a rule that fails, a gradient
     that overflows) it starts over on the checked path, which uses :func:`chain_rule_terms` for
     every node and so raises the one error message. Both add the same floats in the same order.
+    (So the rule of the node where the fast path stopped runs twice in that pass.)
 
     Returns:
         True when nothing needs adding back (no node had a grad before the pass).
@@ -279,7 +281,12 @@ def _propagate(order: list[Value], earlier: list[Any]) -> bool:
 
 
 def _fast_pass(order: list[Value]) -> bool:
-    """The chain rule over the whole graph, inlined; False if a node needs the checked path."""
+    """The chain rule over the whole graph, inlined; False if a node needs the checked path.
+
+    Any node this loop does not handle itself must make it return False (as a rule that does
+    not return a tuple does): the checked path then takes the whole pass through
+    :func:`chain_rule_terms`, the one place that knows every kind of node.
+    """
     order[-1].grad = 1.0
     try:
         for node in reversed(order):
@@ -377,9 +384,7 @@ def _gradients(order: list[Value], create_graph: bool) -> dict[Value, Any]:
     root = order[-1]
     gradients: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     for node in reversed(order):
-        g = gradients.get(node)
-        if g is None:  # (cannot happen: every node of `order` leads to the root)
-            continue
+        g = gradients[node]  # complete: every node that uses `node` came before it
         if not create_graph and g - g != 0.0:  # a sum of finite terms overflowed
             raise not_finite_grad_error(node, g)
         for parent, term in zip(node._prev, chain_rule_terms(node, g, create_graph=create_graph)):
