@@ -164,3 +164,22 @@ def test_backward_grad_and_the_steps_agree_on_success_and_on_failure(root: Value
     assert functional == passed
     stepped = {s.node: s.upstream_grad for s in backward_steps(root)}
     assert [stepped[n] for n in nodes] == passed
+
+
+@settings(max_examples=300, deadline=None)
+@given(root=programs(), earlier=EARLIER)
+def test_stepping_by_hand_never_stores_nan_or_inf_and_a_failing_step_changes_nothing(
+    root: Value | None, earlier: str
+) -> None:
+    if root is None:
+        return
+    nodes = topological_order(root)
+    _set_earlier(nodes, earlier)
+    root.grad = 1.0
+    for node in reversed(nodes):  # micrograd's lecture: call _backward() node by node
+        before = [n.grad for n in nodes]
+        try:
+            node._backward()
+        except DomainError:
+            assert all(n.grad is g for n, g in zip(nodes, before))
+        assert all(_finite(n.grad) for n in nodes)
