@@ -72,9 +72,8 @@ def chain_rule_terms(node: Value, grad: Any, *, create_graph: bool = False) -> t
     op = node._operation
     if op is None:  # a leaf: nothing below it
         return ()
-    # The one place a rule is called: a node that carries some other kind of rule (a user's
-    # closure instead of an Op) is to be handled here, and every path that differentiates
-    # picks it up (backward's fast loop hands any node it does not know to this function).
+    # The one place a rule is called. (A node written closure-style, micrograd's way, has a
+    # value.ClosureOp, whose backward runs the user's function and returns what it added.)
     try:
         if create_graph:
             terms = op.backward(grad, node, *node._prev)
