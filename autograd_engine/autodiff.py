@@ -189,6 +189,8 @@ def grad_sum(node: Value, old: Any, new: Any) -> Any:
             f"of the node {node.data!r}{label} overflows. Call zero_grad() between passes. "
             f"{_UNCHANGED}"
         ) from None
+    except TypeError:  # `old` is not a number at all: a str, None ...
+        pass
     raise TypeError(
         f"backward: the grad {describe(old)} of the node {node.data!r} is not a number; "
         f"set it to 0.0 (zero_grad()) before differentiating. {_UNCHANGED}"
