@@ -208,11 +208,11 @@ def assign_grads(nodes: Sequence[Value], grads: Sequence[Any]) -> None:
         for node, g in zip(nodes, grads):
             node.grad = g
     except BaseException:
-        restore_grads(nodes, earlier)
+        _restore_grads(nodes, earlier)
         raise
 
 
-def restore_grads(nodes: Sequence[Value], earlier: Sequence[Any]) -> None:
+def _restore_grads(nodes: Sequence[Value], earlier: Sequence[Any]) -> None:
     """Put each node's grad back to ``earlier``; a Ctrl-C arriving meanwhile waits until done."""
     while True:
         try:
@@ -253,7 +253,7 @@ def backward(root: Value, create_graph: bool = False) -> None:
         for node, total in zip(order, totals):
             node.grad = total
     except BaseException:  # undo this pass whatever stopped it (even Ctrl-C), then report
-        restore_grads(order, earlier)
+        _restore_grads(order, earlier)
         raise
 
 
