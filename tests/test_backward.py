@@ -9,6 +9,7 @@ import math
 import sys
 import threading
 
+import pytest
 from hypothesis import given
 from strategies import OURS, Expression, evaluate, expressions, reference_values
 
@@ -127,6 +128,25 @@ def test_second_backward_doubles_every_gradient_on_random_graphs(expr: Expressio
     first = [n.grad for n in nodes]
     out.backward()
     assert [n.grad for n in nodes] == [2 * g for g in first]
+
+
+@given(expressions())
+def test_the_checked_path_gives_the_fast_paths_floats_bit_for_bit(expr: Expression) -> None:
+    # backward's inline loop hands a pass to the checked loop (chain_rule_terms per node) when
+    # something is unusual, here earlier grads that are numpy zeros; both add the same floats
+    # in the same order, so the grads agree to the bit, as Python floats
+    np = pytest.importorskip("numpy")
+    reference_values(expr)
+    out = evaluate(expr, OURS, [Value(x) for x in expr.inputs])
+    nodes = topological_order(out)
+    out.backward()
+    fast = [n.grad for n in nodes]
+    for n in nodes:
+        n.grad = np.float64(0.0)
+    out.backward()
+    assert [n.grad for n in nodes] == fast
+    assert [math.copysign(1.0, n.grad) for n in nodes] == [math.copysign(1.0, g) for g in fast]
+    assert all(type(n.grad) is float for n in nodes)
 
 
 def test_backward_from_two_roots_adds_their_gradients() -> None:
