@@ -4,6 +4,7 @@ animation and the notebook widget."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -198,7 +199,9 @@ def test_overflowing_gradient_raises_domain_error() -> None:
     out = u * 1e200 * 1e200  # data 1e100 is fine; d out / d u = 1e400 overflows
     with pytest.raises(DomainError):
         out.backward()
-    with pytest.raises(DomainError, match="arriving at u is inf, not a finite float"):
+    with pytest.raises(
+        DomainError, match=r"gradient of the leaf 1e-300 \(label 'u'\) is not finite"
+    ):
         list(backward_steps(out))
 
 
@@ -438,3 +441,14 @@ def test_backward_step_records_are_immutable() -> None:
     assert isinstance(step, BackwardStep)
     with pytest.raises(AttributeError):
         step.upstream_grad = 2.0  # type: ignore[misc]
+
+
+def test_a_local_derivative_beyond_the_largest_float_shows_as_inf_when_its_term_is_finite() -> None:
+    x = Value(1e-310, label="x")  # d log(x)/dx = 1e310: more than a float holds
+    y = x.log()
+    z = y * 1e-10  # ... but the grad arriving at y is 1e-10, so y's term for x is 1e300
+    z.backward()
+    step = next(s for s in backward_steps(z) if s.node is y)
+    (update,) = step.updates
+    assert update.local_derivative == math.inf
+    assert update.contribution == x.grad == pytest.approx(1e300, rel=1e-12)
