@@ -350,9 +350,9 @@ def cross_entropy_loss(
             f"cross_entropy_loss expects logits as a list (one per class) or a list of such "
             f"lists (a batch), got {describe(logits)}"
         )
-    logits = list(logits)
-    if logits and _is_scalar(logits[0]):  # one sample
-        batch: list[Any] = [logits]
+    rows: list[Any] = list(logits)
+    if rows and _is_scalar(rows[0]):  # one sample
+        batch: list[Any] = [rows]
         classes: list[Any] = [targets]
     elif isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
         raise TypeError(
@@ -360,7 +360,7 @@ def cross_entropy_loss(
             f"rows of probabilities), got {describe(targets)}"
         )
     else:
-        batch, classes = logits, list(targets)
+        batch, classes = rows, list(targets)
         if len(batch) != len(classes):
             raise ValueError(
                 f"cross_entropy_loss got {len(batch)} samples of logits but {len(classes)} "
@@ -399,9 +399,7 @@ def _probability_row(target: Any, classes: int, position: int) -> list[Any]:
             f"class), got {describe(target)} at position {position}"
         )
     numbers_ = [as_float(t, "cross_entropy_loss target") for t in row if not isinstance(t, Value)]
-    if len(numbers_) == classes and (
-        min(numbers_) < 0.0 or abs(math.fsum(numbers_) - 1.0) > 1e-9
-    ):
+    if len(numbers_) == classes and (min(numbers_) < 0.0 or abs(math.fsum(numbers_) - 1.0) > 1e-9):
         raise ValueError(
             f"cross_entropy_loss expects a target row of probabilities (each >= 0, summing to "
             f"1), got {row!r} at position {position}; one_hot(labels, classes) makes such rows"
@@ -435,6 +433,8 @@ def one_hot(labels: int | Sequence[int], classes: int) -> list[float] | list[lis
 
     if isinstance(labels, numbers.Integral) and not isinstance(labels, bool):
         return row(labels, 0)
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise TypeError(f"one_hot expects a class index or a list of them, got {describe(labels)}")
     return [row(label, i) for i, label in enumerate(labels)]
 
 
