@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from ..errors import DomainError, as_count, as_float, describe, is_real_number
 from ..functions import exp
@@ -407,6 +407,10 @@ def _probability_row(target: Any, classes: int, position: int) -> list[Any]:
     return row
 
 
+@overload
+def one_hot(labels: int, classes: int) -> list[float]: ...
+@overload
+def one_hot(labels: Sequence[int], classes: int) -> list[list[float]]: ...
 def one_hot(labels: int | Sequence[int], classes: int) -> list[float] | list[list[float]]:
     """Class indices as one-hot rows: ``1.0`` at the label's position, ``0.0`` elsewhere.
 
