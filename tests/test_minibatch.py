@@ -5,6 +5,7 @@ fit's epochs, settings and compiled steps."""
 
 from __future__ import annotations
 
+import gc
 import random
 from typing import Any
 
@@ -19,6 +20,7 @@ from autograd_engine.nn import (
     batch_loss,
     cross_entropy_loss,
     fit,
+    gc_paused,
     mse_loss,
     one_hot,
 )
@@ -170,3 +172,44 @@ def test_fit_measures_accuracy_for_one_hot_targets() -> None:
     by_row = fit(model, cross_entropy_loss, X, one_hot(y, 2), SGD(model.parameters(), lr=0.0), 1)
     assert by_index.accuracy == by_row.accuracy and len(by_row.accuracy) == 1
     assert by_index.loss == by_row.loss
+
+
+# -- the garbage collector ---------------------------------------------------------------------
+
+
+def test_a_training_steps_graph_holds_no_reference_cycles() -> None:
+    # the reason gc_paused is safe: reference counting alone frees a step's graph
+    X, y = _digits_like(8, 4, 3, seed=6)
+    model = MLP(4, [5, 3], seed=0, init="fan_in")
+    gc.collect()
+    with gc_paused():
+        _, loss = batch_loss(model, cross_entropy_loss, X, y, 1e-4, model.parameters())
+        loss.backward()
+        del loss
+        assert gc.collect() == 0  # nothing unreachable: no cycle was left behind
+
+
+def test_gc_paused_restores_the_collector_after_an_error_and_keeps_it_off_if_it_was() -> None:
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("inside")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_fit_runs_each_step_with_the_collector_paused() -> None:
+    enabled: list[bool] = []
+    w = Value(0.5)
+
+    def model(x: float) -> Value:
+        enabled.append(gc.isenabled())
+        return w * x
+
+    fit(model, mse_loss, [1.0, 2.0], [0.0, 1.0], SGD([w], lr=0.1), steps=2)
+    assert enabled == [False] * 4 and gc.isenabled()

@@ -22,7 +22,7 @@ from .losses import (
 from .modules import ACTIVATIONS, MLP, Activation, Init, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .serialization import StateDictError
-from .steps import CompiledStep, batch_loss
+from .steps import CompiledStep, batch_loss, gc_paused
 from .torch_export import to_torch
 from .training import (
     FitSettings,
@@ -59,6 +59,7 @@ __all__ = [
     "binary_accuracy",
     "cross_entropy_loss",
     "fit",
+    "gc_paused",
     "hinge_loss",
     "l2_regularization",
     "log_softmax",

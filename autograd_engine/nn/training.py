@@ -27,7 +27,7 @@ from ..grad_mode import no_grad
 from ..value import Value
 from .losses import bce_loss, mse_loss
 from .optim import Optimizer
-from .steps import CompiledStep, batch_loss
+from .steps import CompiledStep, batch_loss, gc_paused
 
 __all__ = [
     "FitSettings",
@@ -292,37 +292,69 @@ def fit(
         )
     schedule = _Schedule(config, steps, len(X))
     alpha = as_float(config.l2, "fit(l2)")
-    measure = _accuracy_measure(config, loss_fn, y)
-    step = CompiledStep(model, loss_fn, optimizer.params, l2=alpha) if config.compiled else None
-
+    trainer = _Trainer(
+        model,
+        loss_fn,
+        optimizer,
+        alpha,
+        _accuracy_measure(config, loss_fn, y),
+        config.target_accuracy,
+        CompiledStep(model, loss_fn, optimizer.params, l2=alpha) if config.compiled else None,
+    )
     history = History()
     shown = _Progress(schedule.total, config.progress, config.print_every)
     try:
         for k, (epoch, indices) in enumerate(schedule.batches(as_rng(config.rng, config.seed))):
             if config.lr_schedule is not None:
                 optimizer.lr = as_float(config.lr_schedule(k), f"fit: lr_schedule({k})")
-            samples, targets = [X[i] for i in indices], [y[i] for i in indices]
-            if step is not None:
-                optimizer.zero_grad()
-                loss_value, acc = step(samples, targets), None
-            else:
-                outputs, loss = batch_loss(
-                    model, loss_fn, samples, targets, alpha, optimizer.params
-                )
-                loss_value = loss.data
-                acc = measure(outputs, targets) if measure is not None else None
-            history.record(k, epoch, loss_value, acc, optimizer.lr)
-            shown.report(k, loss_value, acc)
-            target = config.target_accuracy
-            if target is not None and acc is not None and acc >= target:
+            lr = optimizer.lr
+            loss, acc = trainer.step([X[i] for i in indices], [y[i] for i in indices])
+            history.record(k, epoch, loss, acc, lr)
+            shown.report(k, loss, acc)
+            if trainer.reached(acc):
                 break
-            if step is None:
-                optimizer.zero_grad()
-                loss.backward()
-            optimizer.step()
     finally:
         shown.close()
     return history
+
+
+@dataclass(frozen=True)
+class _Trainer:
+    """What one ``fit`` call's steps need; ``compiled`` is None for eager steps."""
+
+    model: Callable[[Any], Any]
+    loss_fn: Callable[[list[Any], list[Any]], Value]
+    optimizer: Optimizer
+    alpha: float
+    measure: Callable[[list[Any], list[Any]], float] | None
+    target_accuracy: float | None
+    compiled: CompiledStep | None
+
+    def reached(self, acc: float | None) -> bool:
+        """Whether training stops here: the target accuracy is reached."""
+        return self.target_accuracy is not None and acc is not None and acc >= self.target_accuracy
+
+    def step(self, samples: list[Any], targets: list[Any]) -> tuple[float, float | None]:
+        """One step: the loss and accuracy before the update, then the update (none once the
+        target accuracy is reached). The step's graph is freed before the collector resumes."""
+        with gc_paused():
+            if self.compiled is not None:
+                self.optimizer.zero_grad()
+                loss = self.compiled(samples, targets)
+                self.optimizer.step()
+                return loss, None
+            return self._eager_step(samples, targets)
+
+    def _eager_step(self, samples: list[Any], targets: list[Any]) -> tuple[float, float | None]:
+        outputs, loss = batch_loss(
+            self.model, self.loss_fn, samples, targets, self.alpha, self.optimizer.params
+        )
+        acc = self.measure(outputs, targets) if self.measure is not None else None
+        if not self.reached(acc):
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return loss.data, acc  # the graph goes with this frame
 
 
 def _settings(settings: FitSettings | None, options: dict[str, Any]) -> FitSettings:
