@@ -184,7 +184,7 @@ def save_graph(graph: Any, path: str | os.PathLike[str], *, format: str | None =
 
 def _import_graphviz() -> Any:
     try:
-        import graphviz  # type: ignore[import-untyped]
+        import graphviz
     except ImportError:
         raise ImportError(
             'draw_dot needs the graphviz Python package: pip install "autograd_engine[viz]" '
