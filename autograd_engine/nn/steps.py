@@ -164,7 +164,7 @@ class CompiledStep:
         self.params = list(params)
         self.l2 = as_float(l2, "CompiledStep(l2)")
         self.programs: dict[int, CompiledGraph] = {}
-        self._shapes: tuple[Any, Any] | None = None  # one sample and one target, for their shape
+        self._sizes: tuple[int, int] | None = None  # the numbers in one sample and in one target
 
     def inputs(self, samples: Sequence[Any], targets: Sequence[Any]) -> list[float]:
         """The batch's numbers in the order of the program's inputs: each sample, then its target.
@@ -180,9 +180,9 @@ class CompiledStep:
             )
         if not len(samples):
             raise ValueError("CompiledStep got an empty batch; give at least one sample")
-        if self._shapes is None:
-            self._shapes = (samples[0], targets[0])
-        sizes = (len(_numbers(self._shapes[0], "sample")), len(_numbers(self._shapes[1], "target")))
+        if self._sizes is None:
+            self._sizes = (len(_numbers(samples[0], "sample")), len(_numbers(targets[0], "target")))
+        sizes = self._sizes
         numbers: list[float] = []
         for i, (x, t) in enumerate(zip(samples, targets)):
             for item, size, what in ((x, sizes[0], "sample"), (t, sizes[1], "target")):

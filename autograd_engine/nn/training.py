@@ -9,8 +9,9 @@
         loss.backward()                          # every parameter's grad
         optimizer.step()                         # move against the gradient
 
-It adds a learning-rate schedule, minibatches, a history of loss and accuracy for plotting, and an
-optional progress bar (with ``tqdm``, an optional extra; without it progress is printed as text).
+It adds a learning-rate schedule, minibatches (random ones, or epochs of shuffled batches), compiled
+steps, a history of loss and accuracy for plotting, and an optional progress bar (with ``tqdm``, an
+optional extra; without it progress is printed as text).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class History:
 def _is_class_label(t: Any) -> bool:
     """A whole number, or a one-hot row (which stands for the position of its 1)."""
     if isinstance(t, (list, tuple)):
-        return bool(t) and all(isinstance(v, numbers.Real) and v in (0, 1) for v in t)
+        return all(isinstance(v, numbers.Real) and v in (0, 1) for v in t) and sum(t) == 1
     return isinstance(t, numbers.Real) and float(t).is_integer()
 
 
