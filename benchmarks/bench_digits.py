@@ -7,7 +7,9 @@ of 29). Each engine's step time is the median over interleaved repeats (microgra
 compiled, micrograd, ...), with the garbage collector in its default state and a ``gc.collect()``
 before each measurement, as in ``bench_engines.py``.
 
-- eager: ``batch_loss`` + ``backward()`` + ``Adam.step()`` on a batch of 32, per step.
+- eager: ``batch_loss`` + ``backward()`` + ``Adam.step()`` on a batch of 32, per step; once
+  with the collector in its default state and once inside ``gc_paused()``, as ``fit`` runs it
+  (this process has imported numpy and scikit-learn, whose objects every full collection walks).
 - compiled: the same step through :class:`~autograd_engine.nn.CompiledStep`; both programs (32
   and 29) are compiled first and that one-off time is reported on its own; a whole epoch is timed.
 - micrograd: ``micrograd.nn.MLP(64, [32, 10])`` (relu hidden units, its only nonlinearity) with
@@ -38,7 +40,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     sys.exit("needs micrograd and scikit-learn: pip install micrograd==0.1.0 scikit-learn")
 
 from autograd_engine import MLP, Adam
-from autograd_engine.nn import CompiledStep, batch_loss, cross_entropy_loss, one_hot
+from autograd_engine.nn import CompiledStep, batch_loss, cross_entropy_loss, gc_paused, one_hot
 
 BATCH = 32
 SEED = 1
@@ -103,20 +105,26 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         optimizer.step()
 
+    def eager_step_paused() -> None:
+        with gc_paused():
+            eager_step()
+
     def compiled_epoch() -> None:
         for b in epoch:
             optimizer.zero_grad()
             step([x[i] for i in b], [t[i] for i in b])
             optimizer.step()
 
-    samples: dict[str, list[float]] = {"micrograd": [], "eager": [], "compiled epoch": []}
+    samples: dict[str, list[float]] = {"micrograd": [], "eager": [], "paused": [], "epoch": []}
     for _ in range(repeats):
         samples["micrograd"].append(timed(micrograd_step))
         samples["eager"].extend(timed(eager_step) for _ in range(3))
-        samples["compiled epoch"].append(timed(compiled_epoch))
+        samples["paused"].extend(timed(eager_step_paused) for _ in range(3))
+        samples["epoch"].append(timed(compiled_epoch))
     mg = statistics.median(samples["micrograd"])
     eager = statistics.median(samples["eager"])
-    compiled_epoch_s = statistics.median(samples["compiled epoch"])
+    paused = statistics.median(samples["paused"])
+    compiled_epoch_s = statistics.median(samples["epoch"])
     compiled = compiled_epoch_s / len(epoch)
     steps = len(epoch)
 
@@ -130,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| micrograd | {mg:.2f} | {mg * steps:.0f} (projected) | 1x |")
     print(f"| autograd_engine, eager | {eager:.3f} | {eager * steps:.1f} (projected) | "
           f"{mg / eager:.0f}x |")  # fmt: skip
+    print(f"| autograd_engine, eager in gc_paused() | {paused:.3f} | {paused * steps:.1f} "
+          f"(projected) | {mg / paused:.0f}x |")  # fmt: skip
     print(f"| autograd_engine, compiled | {compiled:.4f} | {compiled_epoch_s:.2f} | "
           f"{mg / compiled:.0f}x |")  # fmt: skip
     source_kb = len(program.source) / 1e3
