@@ -165,6 +165,13 @@ def test_fit_with_compiled_steps_measures_no_accuracy_and_refuses_an_accuracy_fu
         )  # fmt: skip
 
 
+def test_fit_with_compiled_steps_and_class_indices_asks_for_one_hot_rows() -> None:
+    model = MLP(2, [2], seed=0)
+    X, y = [[1.0, 0.0], [0.0, 1.0]], [0, 1]
+    with pytest.raises(ValueError, match=r"one_hot\(labels, classes\)"):
+        fit(model, cross_entropy_loss, X, y, SGD(model.parameters(), lr=0.1), 1, compiled=True)
+
+
 def test_fit_measures_accuracy_for_one_hot_targets() -> None:
     model = MLP(2, [2], seed=0)
     X, y = [[1.0, 0.0], [0.0, 1.0]], [0, 1]

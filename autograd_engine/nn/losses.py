@@ -390,7 +390,8 @@ def _probability_row(target: Any, classes: int, position: int) -> list[Any]:
         raise ValueError(
             f"cross_entropy_loss expects each target to be a class index from 0 to "
             f"{classes - 1} or a row of {classes} probabilities, got {describe(target)} at "
-            f"position {position}"
+            f"position {position}. For a compiled step, whose targets are Values, give rows: "
+            "one_hot(labels, classes)"
         )
     row = list(target)
     if len(row) != classes or not all(_is_scalar(t) for t in row):
