@@ -223,6 +223,19 @@ class FitSettings:
         print_every: print the step, loss and accuracy every this many steps.
         seed, rng: where the sampling randomness comes from (the global ``random`` module by
             default).
+
+    Example:
+        Two epochs of three samples in batches of 2 (the second batch of each epoch holds the
+        one sample left), as compiled steps:
+
+        >>> from autograd_engine.nn import MLP, Adam, cross_entropy_loss, one_hot
+        >>> X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], one_hot([0, 1, 1], classes=2)
+        >>> model = MLP(2, [4, 2], seed=0)
+        >>> settings = FitSettings(epochs=2, batch_size=2, compiled=True, seed=0)
+        >>> history = fit(model, cross_entropy_loss, X, y, Adam(model.parameters(), lr=0.01),
+        ...               settings=settings)
+        >>> history.epoch
+        [0, 0, 1, 1]
     """
 
     l2: float = 0.0
