@@ -102,8 +102,8 @@ def test_readme_animation_text_is_at_least_9_px_high_as_displayed(
     pixels_per_point = gif["naturalWidth"] / width_pt
     # the GIF is the frames' canvas: if not, it was made some other way and this test is stale
     assert gif["naturalHeight"] / pixels_per_point == pytest.approx(height_pt, rel=0.05), (
-        f"the README's GIF is {gif['naturalWidth']} × {gif['naturalHeight']} px, which is not "
-        f"the shape of the frames' canvas ({width_pt} × {height_pt} pt): regenerate it with "
+        f"the README's GIF is {gif['naturalWidth']} x {gif['naturalHeight']} px, which is not "
+        f"the shape of the frames' canvas ({width_pt} x {height_pt} pt): regenerate it with "
         "python docs/make_images.py"
     )
     shown = smallest_pt * pixels_per_point * gif["scale"]
