@@ -2,12 +2,15 @@
 
 ``draw_dot(root)`` returns a ``graphviz.Digraph`` (it shows itself in Jupyter); ``save_graph``
 writes it as SVG or PNG, with the system ``dot`` or else the pip-installed ``graphviz-pure``.
+Inside: ``nodes`` (what every drawing shares: numbers, colours, the value card), ``grouped``
+(one box per neuron), ``dot`` (``draw_dot``) and ``render`` (DOT text to images; no Values).
 """
 
 from __future__ import annotations
 
-from .dot import draw_dot, draw_graph, grad_color, html_text, readable_number
-from .render import RendererNotFoundError, RenderError, find_renderer, render_graph, save_graph
+from .dot import draw_dot, draw_graph, render_graph, save_graph
+from .nodes import grad_color, html_text, readable_number
+from .render import RendererNotFoundError, RenderError, find_renderer
 
 __all__ = [
     "RenderError",

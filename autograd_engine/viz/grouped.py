@@ -2,7 +2,7 @@
 
 It owns finding the neurons of a model, assigning each graph node to the neuron it belongs to,
 and drawing the boxes, the rest of the graph and the edges between them, with the node drawing
-of :mod:`autograd_engine.viz.dot` (whose :func:`~autograd_engine.draw_dot` calls it).
+of :mod:`autograd_engine.viz.nodes`; :func:`~autograd_engine.draw_dot` calls it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any
 
 from ..errors import describe
 from ..value import Value
-from .dot import _grad_float, _node_lines, _norm_color, _static_look, _Style, html_text
+from .nodes import Style, grad_float, html_text, node_lines, norm_color, static_look
+
+__all__ = ["grouped_lines"]
 
 
 @dataclass
@@ -137,7 +139,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _range_text(values: Iterable[float], style: _Style) -> str:
+def _range_text(values: Iterable[float], style: Style) -> str:
     values = list(values)
     if not values:
         return "none"
@@ -147,7 +149,7 @@ def _range_text(values: Iterable[float], style: _Style) -> str:
     return f"{style.number(low)} to {style.number(high)}"
 
 
-def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, computed: bool) -> str:
+def _group_box(gid: str, group: _Group, outputs: list[Value], style: Style, computed: bool) -> str:
     """One neuron's box: its name, a summary of its parameters, and its outputs."""
     rows = [f"<B>{html_text(group.title)}</B>"]
     params = group.params
@@ -162,7 +164,7 @@ def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, com
         rows.append(
             f"{len(params)} params: |p| {_range_text((abs(p.data) for p in params), style)}"
         )
-    norm = math.sqrt(sum(_grad_float(p) ** 2 for p in params))
+    norm = math.sqrt(sum(grad_float(p) ** 2 for p in params))
     if style.show_grads:
         rows.append(
             f"grad norm {style.number(norm)}" if computed else "grad <I>not computed yet</I>"
@@ -170,13 +172,13 @@ def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, com
     if outputs:
         times = f" ({len(outputs)} calls)" if len(outputs) > 1 else ""
         rows.append(f"out {_range_text((v.data for v in outputs), style)}{times}")
-    fill = _norm_color(norm, style.grad_range) if style.color_grads and computed else "#f7f7f7"
+    fill = norm_color(norm, style.grad_range) if style.color_grads and computed else "#f7f7f7"
     table = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{table}</TABLE>'
     return f'\t{gid} [label=<{label}> shape=box style="rounded,filled" fillcolor="{fill}"]\n'
 
 
-def _summary_box(uid: str, title: str, nodes: list[Value], style: _Style) -> str:
+def _summary_box(uid: str, title: str, nodes: list[Value], style: Style) -> str:
     """A box standing for many ungrouped nodes: how many, of which ops, and their data range."""
     rows = [
         f"<B>{html_text(title)}</B>",
@@ -218,10 +220,10 @@ def _merge_layers(
     return layers, {node: renumber[gi] for node, gi in member.items()}
 
 
-def _grouped_lines(
+def grouped_lines(
     order: Sequence[Value],
     model: Any,
-    style: _Style,
+    style: Style,
     computed: bool,
     group_by: str,
     detail_limit: int,
@@ -280,11 +282,11 @@ def _grouped_lines(
         chain = " -> ".join([f"layer{ci}", *(f"g{gi}" for gi in members)])
         lines.append(f"\t{{rank=same; {chain} [style=invis]}}\n")
 
-    look = _static_look(style, computed)
+    look = static_look(style, computed)
     for node in order:
         name = f"n{index[node]}"
         if unit[node] == name:  # drawn as itself, not inside a box
-            lines += _node_lines(name, node, style, look(node))
+            lines += node_lines(name, node, style, look(node))
     if not detailed:
         leaves = [n for n in outside if n._operation is None]
         others = [n for n in outside if n._operation is not None]
