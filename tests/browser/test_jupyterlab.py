@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def highlighted_labels(page: Any, drawing: Any) -> list[str]:
     """The bold labels of the nodes a step drawing highlights (the node being processed)."""
-    from autograd_engine.viz.dot import HIGHLIGHT
+    from autograd_engine.viz.nodes import HIGHLIGHT
 
     labels: list[str] = drawing.evaluate(
         """(svg, colour) => [...svg.querySelectorAll('g.node')]
@@ -137,8 +137,10 @@ def highlighted_labels(page: Any, drawing: Any) -> list[str]:
 
 @pytest.mark.parametrize("font_set", ["dejavu"], indirect=True)  # once: fonts do not matter here
 def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(
-    jupyter_lab: Server, browser: Any
+    jupyter_lab: Server, browser: Any, screenshot: Callable[[Any, str], None]
 ) -> None:
+    from playwright.sync_api import expect
+
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(UPDATE)
     try:
@@ -193,25 +195,29 @@ def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(
         page.keyboard.press("Control+A")
         page.keyboard.type(str(chosen))
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            "([pre, k]) => pre.innerText.includes(`step ${k} of`)",
-            arg=[caption.element_handle(), chosen],
-            timeout=UPDATE,
-        )
+        # the widget replaces its caption's element: wait through the locator, not an element
+        expect(caption).to_contain_text(f"step {chosen} of {total}", timeout=UPDATE)
 
         shown = CAPTION.search(caption.inner_text())
         assert shown is not None
         assert (int(shown[1]), int(shown[2])) == (chosen, total)
         assert readout.inner_text().strip() == str(chosen)
-        after = drawing.evaluate("svg => svg.outerHTML")
-        assert after != before, "the drawing did not change when the slider moved"
-        assert f"step {chosen} of {total}" in drawing.text_content(), (
-            "the drawing's own caption does not name the chosen step"
+        # the drawing is rendered after the caption is set: give it the same time to follow
+        deadline = time.monotonic() + UPDATE / 1000
+        while drawing.evaluate("svg => svg.outerHTML") == before and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert drawing.evaluate("svg => svg.outerHTML") != before, (
+            "the drawing did not change when the slider moved"
         )
+        named = {
+            (int(k), int(n)) for k, n in re.findall(r"step (\d+) of (\d+)", drawing.text_content())
+        }
+        assert named <= {(chosen, total)}, f"the drawing is captioned with step(s) {named}"
         # the node the caption names is the node the drawing highlights
         assert shown[3] in highlighted_labels(page, drawing), (
             f"caption names {shown[3]!r}; the drawing highlights "
             f"{highlighted_labels(page, drawing)}"
         )
     finally:
+        screenshot(page, "jupyterlab-02")
         page.close()
