@@ -10,8 +10,8 @@ import pytest
 from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
-from autograd_engine.viz.dot import grad_color, html_text, readable_number
 from autograd_engine.viz.grouped import _assign_groups, _model_groups
+from autograd_engine.viz.nodes import grad_color, html_text, readable_number
 
 pytest.importorskip("graphviz")
 
@@ -132,18 +132,18 @@ def test_grads_show_not_computed_yet_until_backward() -> None:
     c = a * b
     before = draw_dot(c).source
     assert before.count("grad <I>not computed yet</I>") == 3
-    assert "grad 0.0000" not in before
+    assert "grad 0<" not in before
     c.backward()
     after = draw_dot(c).source
     assert "not computed yet" not in after
-    assert "grad -3.0000" in after and "grad 2.0000" in after and "grad 1.0000" in after
+    assert "grad -3<" in after and "grad 2<" in after and "grad 1<" in after
     c.zero_grad()
     assert draw_dot(c).source.count("not computed yet") == 3
 
 
 def test_grads_computed_option_overrides_the_rule() -> None:
     c = Value(2.0) * Value(3.0)
-    assert draw_dot(c, grads_computed=True).source.count("grad 0.0000") == 3
+    assert draw_dot(c, grads_computed=True).source.count("grad 0<") == 3
     c.backward()
     assert draw_dot(c, grads_computed=False).source.count("not computed yet") == 3
 
@@ -152,7 +152,20 @@ def test_show_grads_false_draws_data_only() -> None:
     c = Value(2.0) * Value(3.0)
     c.backward()
     source = draw_dot(c, show_grads=False).source
-    assert "grad" not in source and "data 6.0000" in source
+    assert "grad" not in source and "data 6<" in source
+
+
+@pytest.mark.parametrize(
+    "x",
+    [0.0, -0.0, 1.0, -2.0, 0.881373587, -7.3729e-05, 4.9152e-05, 1e-4, 9999.4, 12345.678, 1e300],
+)
+def test_readable_number_keeps_four_significant_digits_and_goes_scientific_by_size_only(
+    x: float,
+) -> None:
+    text = readable_number(x)
+    assert float(text) == pytest.approx(x, rel=5e-4)
+    assert ("e" in text) == (x != 0.0 and not 1e-4 <= abs(x) < 9999.5)
+    assert text != "-0"
 
 
 def test_number_format_spec_and_function() -> None:
@@ -166,15 +179,16 @@ def test_rankdir_default_left_to_right_and_top_to_bottom_option() -> None:
     assert "rankdir=LR" in draw_dot(c).source
     tb = draw_dot(c, rankdir="TB").source
     assert "rankdir=TB" in tb
-    # top to bottom: the cells of a value are stacked, one row each
-    assert "<TR><TD>data 1.0000</TD></TR><TR><TD>grad" in tb
+    # in both directions the cells of a value are stacked, one row each: a narrow card
+    for source in (draw_dot(c).source, tb):
+        assert '<TR><TD ALIGN="LEFT">data 1</TD></TR><TR><TD ALIGN="LEFT">grad' in source
 
 
 def test_grad_of_a_create_graph_backward_is_shown_by_its_data() -> None:
     x = Value(3.0)
     y = x * x
     y.backward(create_graph=True)
-    assert "grad 6.0000" in draw_dot(y).source
+    assert "grad 6<" in draw_dot(y).source
 
 
 @pytest.mark.parametrize(

@@ -378,7 +378,7 @@ def check_options(
 #: The most values drawn one by one that render in under about 10 s on a 2-core machine with
 #: graphviz-pure (benchmarks/bench_viz.py measures it); the too-many-nodes message never
 #: suggests more.
-RENDERABLE_NODES = 1000
+RENDERABLE_NODES = 1500
 
 
 def too_big(count: int, max_nodes: int) -> ValueError:

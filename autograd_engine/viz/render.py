@@ -322,14 +322,20 @@ def save_drawing(
 ) -> Path:
     """Save a drawing (or DOT text) as an image, the format taken from the file name.
 
+    ``format`` names another format the renderer knows (``"gif"``); the suffix must match it.
+
     The image is rendered first and then written in one step (:func:`~autograd_engine.files.
     write_atomically`): if rendering fails, nothing is created and an old file stays as it was.
     See :func:`~autograd_engine.save_graph`, which also takes a Value, for the formats.
     """
-    target = output_path(path, (*_SUFFIX_FORMATS, *_SOURCE_SUFFIXES), "a drawing")
+    if format is None:
+        suffixes: tuple[str, ...] = (*_SUFFIX_FORMATS, *_SOURCE_SUFFIXES)
+    else:  # another renderer format (gif, bmp ...): the suffix must say the same
+        suffixes = tuple(s for s, f in _SUFFIX_FORMATS.items() if f == format) or (format,)
+    target = output_path(path, suffixes, f"a drawing as {format}" if format else "a drawing")
     suffix = target.suffix.lower().lstrip(".")
     source = _source_of(drawing)
-    if suffix in _SOURCE_SUFFIXES and format is None:
+    if suffix in _SOURCE_SUFFIXES:
         return write_atomically(target, source)
     kind = format or _SUFFIX_FORMATS[suffix]
     if kind == "pdf":
