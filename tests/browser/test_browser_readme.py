@@ -5,7 +5,6 @@ DejaVu fonts only and with Liberation too.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -86,12 +85,9 @@ def test_readme_animation_text_is_at_least_9_px_high_as_displayed(
     """The GIF is raster, so its text size comes from the frames it is made of: each frame is
     the SVG drawing of one step, rendered to pixels at a fixed number of pixels per point."""
     from autograd_engine.stepper import save_backward_frames
+    from autograd_engine.viz import lecture_graph  # what docs/make_images.py animates
 
-    spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
-    assert spec is not None and spec.loader is not None
-    make_images = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_images)
-    frames = save_backward_frames(make_images.lecture_example(), tmp_path, image_format="svg")
+    frames = save_backward_frames(lecture_graph(), tmp_path, image_format="svg")
     sizes = [svg_size_and_smallest_font(p.read_text(encoding="utf-8")) for p in frames]
     width_pt = max(w for w, _, _ in sizes)
     height_pt = max(h for _, h, _ in sizes)
