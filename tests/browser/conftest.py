@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import FONT_SETS, find_chromium, write_font_config
+
+from .browser_pages import FONT_SETS, find_chromium, write_font_config
 
 INSTALL_HINT = (
     "the browser tests need Debian's Chromium and fonts (apt-get install chromium "
@@ -20,7 +21,7 @@ INSTALL_HINT = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> str:
     """The path of the Chromium executable, or a skip saying how to install one."""
     pytest.importorskip("playwright", reason=INSTALL_HINT)
@@ -30,23 +31,24 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver(chromium: str) -> Iterator[Any]:
-    """Playwright's driver, started once for the whole session."""
+    """Playwright's driver, started once for the browser tests and stopped after them: its
+    event loop must not outlive them (other tests call ``asyncio.run``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session", params=sorted(FONT_SETS))
+@pytest.fixture(scope="package", params=sorted(FONT_SETS))
 def font_set(request: pytest.FixtureRequest) -> str:
     """The fonts the browser may use: DejaVu only (a minimal image), or DejaVu and Liberation."""
     name: str = request.param
     return name
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(
     playwright_driver: Any, chromium: str, font_set: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
@@ -62,7 +64,7 @@ def browser(
         instance.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshot() -> Callable[[Any, str], None]:
     """Save a full-page screenshot as ``$BROWSER_SCREENSHOTS/<name>.png`` when that is set."""
     folder = os.environ.get("BROWSER_SCREENSHOTS")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser_pages import WINDOW_WIDTH, measure_drawing
+from .browser_pages import WINDOW_WIDTH, measure_drawing
 
 # Graphviz's structure in miniature: a node group with a two-cell table and an oval node.
 DRAWING = """<svg xmlns="http://www.w3.org/2000/svg" width="{width}pt" height="60pt"
@@ -72,7 +72,7 @@ def test_text_shown_below_9_px_is_found(browser: Any, tmp_path: Path) -> None:
 
 
 def test_a_page_too_wide_and_a_broken_image_are_found(browser: Any, tmp_path: Path) -> None:
-    from browser_pages import measure
+    from .browser_pages import measure
 
     page_path = tmp_path / "page.html"
     page_path.write_text(

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import (
+
+from .browser_pages import (
     NOTEBOOKS,
     WINDOW_WIDTH,
     Problems,
@@ -21,15 +22,15 @@ from browser_pages import (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Any]:
-    """Every notebook as HTML, exported once for the session."""
+    """Every notebook as HTML, exported once."""
     pytest.importorskip("nbconvert")
     folder = tmp_path_factory.mktemp("notebooks-html")
     return {notebook: export_notebook(notebook, folder) for notebook in NOTEBOOKS}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def notebook_problems(
     browser: Any,
     font_set: str,

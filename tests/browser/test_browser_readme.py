@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import (
+
+from .browser_pages import (
     README_COLUMN,
     ROOT,
     TEXT_SIZE_FLOOR,
@@ -25,7 +26,7 @@ from browser_pages import (
 ANIMATION = ROOT / "docs" / "images" / "backward_steps.gif"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def readme(
     browser: Any,
     font_set: str,

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import ROOT
+
+from .browser_pages import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "02_computation_graphs_and_backward.ipynb"
 SERVER_START = 120.0  # seconds for JupyterLab to answer (a cold start on a busy 2-core machine)

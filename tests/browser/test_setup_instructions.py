@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_pages import ROOT
+
+from .browser_pages import ROOT
 
 tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
 
