@@ -165,10 +165,14 @@ def measure(
     it shows (``url``, displayed ``scale``, ``raster``) and the still open page (close it).
     """
     page = browser.new_page(viewport={"width": width, "height": 900})
-    block_the_network(page)
-    page.goto(url, wait_until="load")
-    page.evaluate("document.fonts.ready.then(() => true)")
-    result = page.evaluate(PAGE_JS, {"root": root})
+    try:
+        block_the_network(page)
+        page.goto(url, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        result = page.evaluate(PAGE_JS, {"root": root})
+    except Exception:
+        page.close()
+        raise
     problems: Problems = {**result["problems"], "textSize": [], "textInBox": []}
     drawings = [d for d in result["drawings"] if not d.get("raster")]
     for number, drawing in enumerate(drawings, start=1):
