@@ -11,7 +11,13 @@ from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
 from autograd_engine.viz.grouped import _assign_groups, _model_groups
-from autograd_engine.viz.nodes import grad_color, html_text, readable_number
+from autograd_engine.viz.nodes import (
+    RENDERABLE_NODES,
+    grad_color,
+    html_text,
+    norm_color,
+    readable_number,
+)
 
 pytest.importorskip("graphviz")
 
@@ -285,6 +291,20 @@ def test_graph_over_max_nodes_raises_with_count_limit_and_what_to_do() -> None:
     assert draw_dot(x, max_nodes=count).source.count("_op [") == 30
 
 
+def test_over_max_nodes_the_message_never_suggests_a_limit_that_would_not_render() -> None:
+    # 4,100 values drawn one by one ran for 20 minutes; the message must not suggest that
+    x = Value(1.0)
+    for _ in range(RENDERABLE_NODES):
+        x = x + 1.0
+    count = 2 * RENDERABLE_NODES + 1
+    with pytest.raises(ValueError) as info:
+        draw_dot(x)
+    message = str(info.value)
+    assert f"has {count} values" in message and "draw_dot(loss, model=model)" in message
+    assert "max_nodes=" + str(count) not in message
+    assert "raising max_nodes is not suggested" in message
+
+
 # -- gradient colouring ----------------------------------------------------------------------------
 
 
@@ -309,11 +329,27 @@ def test_color_grads_fills_each_node_by_its_grad_and_adds_a_legend() -> None:
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b
     c.backward()
-    nodes, _ = parse(draw_dot(c, color_grads=True).source)
+    source = draw_dot(c, color_grads=True).source
+    nodes, _ = parse(source)
     assert f'BGCOLOR="{grad_color(a.grad)}"' in nodes["n0"]  # -3: blue
     assert f'BGCOLOR="{grad_color(b.grad)}"' in nodes["n1"]  # 2: red
-    assert "legend" in nodes and "red positive, blue negative" in nodes["legend"]
+    legend = re.search(r"^\tgraph \[.*label=<(.*)> labeljust=l labelloc=b", source, re.M)
+    assert legend is not None  # below the graph, not a node taking a column of its own
+    assert "red positive, blue negative" in legend.group(1)
     assert "BGCOLOR" not in draw_dot(c).source
+
+
+def test_grouped_legend_explains_the_neuron_colours_and_the_value_colours() -> None:
+    model = MLP(2, [3, 1], seed=0, init="fan_in")
+    loss = (model([Value(1.0, label="x0"), Value(-2.0, label="x1")]) - 1.0) ** 2  # type: ignore[operator]
+    loss.backward()
+    source = draw_dot(loss, model=model, color_grads=True).source
+    graph_line = next(line for line in source.splitlines() if line.startswith("\tgraph ["))
+    assert "neuron box colour" in graph_line and "value colour (inputs, loss)" in graph_line
+    for colour in (norm_color(1.0), grad_color(1.0), grad_color(-1.0)):  # purple, red, blue
+        assert colour in graph_line
+    used_by_values = re.findall(r'<TABLE [^>]*BGCOLOR="(#[0-9a-f]{6})"', source)
+    assert used_by_values  # the inputs and the loss are drawn red or blue too
 
 
 # -- grouped view for nn models --------------------------------------------------------------------

@@ -442,3 +442,34 @@ def test_readme_slides_example_writes_the_slides_with_numbers_worth_showing(
     width_300 = png_size(render_graph(draw_dot(Value(1.0)), "png", dpi=300))[0]
     assert width_300 > 3 * width_96
     assert png_size((slides / "neuron.png").read_bytes())[0] > 1500  # print-sized
+
+
+# -- the drawing package's imports -----------------------------------------------------------------
+
+
+def imports_of(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) for each ``from module import names`` of a file, relative dots kept."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        ("." * node.level + (node.module or ""), [a.name for a in node.names])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    ]
+
+
+def test_drawing_modules_import_downwards_only_and_no_private_names() -> None:
+    package = Path(autograd_engine.__file__).parent
+    viz_dir = package / "viz"
+    layers = ["render", "nodes", "examples", "grouped", "dot"]  # each may import only earlier ones
+    for position, name in enumerate(layers):
+        for module, names in imports_of(viz_dir / f"{name}.py"):
+            if module.startswith(".") and not module.startswith(".."):
+                assert module[1:] in layers[:position], (name, module)
+            assert not any(n.startswith("_") for n in names), (name, module, names)
+    render_imports = [module for module, _ in imports_of(viz_dir / "render.py")]
+    assert "..value" not in render_imports  # rendering knows nothing of Value
+    for module, names in imports_of(package / "stepper.py"):
+        if ".viz" in module:
+            assert not any(n.startswith("_") for n in names), (module, names)

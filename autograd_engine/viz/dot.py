@@ -23,7 +23,7 @@ from .nodes import (
     Style,
     any_grad_set,
     check_options,
-    legend_lines,
+    legend_label,
     make_digraph,
     static_look,
     too_big,
@@ -58,22 +58,25 @@ def draw_dot(
 ) -> Any:
     """Draw the computation graph below ``root`` as a ``graphviz.Digraph``.
 
-    Each value is a box with its label, ``data`` and ``grad``; each operation is an oval with
-    its symbol, between its inputs and its result. A value used twice by one op (``a * a``) has
-    two edges into it, one per use. Nodes are named by their position in
+    Each value is a card with its label, ``data`` and ``grad`` stacked; each operation is an
+    oval with its symbol, between its inputs and its result. A value used twice by one op
+    (``a * a``) has two edges into it, one per use. Nodes are named by their position in
     :func:`autograd_engine.topological_order`, so the same graph always gives the same DOT text.
 
     In Jupyter the drawing shows itself; ``.source`` is the DOT text (no renderer needed);
     ``.render()``, ``.pipe()`` and :func:`save_graph` make SVG or PNG with the system Graphviz
-    ``dot`` if there is one and with the ``graphviz-pure`` program otherwise.
+    ``dot`` if there is one and with the ``graphviz-pure`` program otherwise. A drawing wider
+    than a notebook column is shown scaled down, never below a readable text size (see
+    :class:`~autograd_engine.viz.render.Fit`); a long chain reads better with ``rankdir="TB"``.
 
     Args:
         root: the Value whose graph to draw.
         format: the image format of ``.render()`` and ``.pipe()`` (``"svg"`` or ``"png"``).
         rankdir: ``"LR"``, left to right (inputs on the left), or ``"TB"``, top to bottom.
         number_format: a format spec for data and grads (``".4f"``, ``".3g"``), or a function
-            from a float to a str. By default four decimals, but scientific notation for a
-            nonzero number that four decimals would show as 0 (see :func:`readable_number`).
+            from a float to a str, used for every number of the drawing. By default four
+            significant digits, scientific only below 0.0001 or from 10,000 up (see
+            :func:`~autograd_engine.viz.readable_number`).
         show_grads: False draws data only.
         grads_computed: whether to show grads as numbers. By default (None) they are shown once
             any node of the graph has a nonzero grad, and as "not computed yet" while every
@@ -122,7 +125,8 @@ def draw_dot(
             line for node in order for line in value_node_lines(index, node, style, look(node))
         ]
     if color_grads and computed and show_grads:
-        lines += legend_lines(style.grad_range, grouped=model is not None)
+        legend = legend_label(style.grad_range, grouped=model is not None)
+        return make_digraph(lines, rankdir, format, legend=legend)
     return make_digraph(lines, rankdir, format)
 
 

@@ -156,14 +156,12 @@ def _group_box(gid: str, group: _Group, outputs: list[Value], style: Style, comp
     if group.neurons:
         rows.append(_plural(group.neurons, "neuron"))
     if group.weights is not None and group.biases is not None:
-        rows.append(
-            f"{len(params)} params: |w| {_range_text((abs(w.data) for w in group.weights), style)}"
-            f", b {_range_text((b.data for b in group.biases), style)}"
-        )
+        # two short rows rather than one long one: boxes stay narrow
+        rows.append(f"{len(params)} params, b {_range_text((b.data for b in group.biases), style)}")
+        rows.append(f"|w| {_range_text((abs(w.data) for w in group.weights), style)}")
     else:
-        rows.append(
-            f"{len(params)} params: |p| {_range_text((abs(p.data) for p in params), style)}"
-        )
+        rows.append(f"{len(params)} params")
+        rows.append(f"|p| {_range_text((abs(p.data) for p in params), style)}")
     norm = math.sqrt(sum(grad_float(p) ** 2 for p in params))
     if style.show_grads:
         rows.append(

@@ -31,7 +31,7 @@ __all__ = [
     "grad_color",
     "grad_float",
     "html_text",
-    "legend_lines",
+    "legend_label",
     "make_digraph",
     "node_lines",
     "norm_color",
@@ -105,7 +105,7 @@ def readable_number(x: float) -> str:
     Example:
         >>> readable_number(-2.0), readable_number(0.881373587), readable_number(-7.3729e-05)
         ('-2', '0.8814', '-7.373e-05')
-        >>> readable_number(4.9152e-05), readable_number(12345.0), readable_number(-0.0)
+        >>> readable_number(4.9152e-05), readable_number(12346.0), readable_number(-0.0)
         ('4.915e-05', '1.235e+04', '0')
     """
     return f"{x + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0
@@ -130,8 +130,8 @@ def text_width(text: str, size: float = 11.0) -> float:
     DejaVu Sans for Latin, Greek and CJK text: an upper bound, for sizes that must hold any text.
 
     Example:
-        >>> text_width("grad -2"), text_width("μ") == 11.0
-        (45.265, True)
+        >>> round(text_width("grad -2"), 2), text_width("μ") == 11.0
+        (39.7, True)
     """
     return sum(_WIDTH_OF.get(c, 1.0) for c in text) * size
 
@@ -195,8 +195,9 @@ def _swatch_row(title: str, cells: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def legend_lines(grad_range: tuple[float, float], grouped: bool) -> list[str]:
-    """A legend node: one swatch per decade of ``grad_range``, for every colour the view uses.
+def legend_label(grad_range: tuple[float, float], grouped: bool) -> str:
+    """A legend, for the bottom of the drawing: one swatch per decade of ``grad_range``, for
+    every colour the view uses.
 
     The node view colours values by grad (blue negative, white 0, red positive). The grouped
     view colours neuron boxes purple by the norm of their parameters' grads, and the values
@@ -217,10 +218,8 @@ def legend_lines(grad_range: tuple[float, float], grouped: bool) -> list[str]:
     else:
         title = "node colour: grad (red positive, blue negative, pale = vanishing)"
     rows.append(_swatch_row(title, signed))
-    label = (
-        f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">{"".join(rows)}</TABLE>'
-    )
-    return [f"\tlegend [label=<{label}> shape=plain fontsize={SMALL_TEXT_SIZE}]\n"]
+    table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+    return f'<FONT POINT-SIZE="{SMALL_TEXT_SIZE}">{table}{"".join(rows)}</TABLE></FONT>'
 
 
 # ------------------------------------------------------------------------------------------------
@@ -400,15 +399,21 @@ def too_big(count: int, max_nodes: int) -> ValueError:
     )
 
 
-def make_digraph(body: list[str], rankdir: str, format: str = "svg", caption: str = "") -> Any:
+def make_digraph(
+    body: list[str], rankdir: str, format: str = "svg", *, caption: str = "", legend: str = ""
+) -> Any:
     """A drawing holding ``body`` (DOT lines), with the shared graph, node and edge settings.
+
+    ``caption`` (HTML) goes above the graph, left-aligned; ``legend`` (HTML) below it, where it
+    takes no column of its own. A drawing has one or the other.
 
     The drawing is scaled down to fit a notebook column when it is rendered (see
     :class:`~autograd_engine.viz.render.Fit`), never below a readable text size.
     """
     graph_attr = {"rankdir": rankdir, "fontname": FONT, "fontsize": str(TEXT_SIZE)}
-    if caption:
-        graph_attr.update(label=f"<{caption}>", labelloc="t", labeljust="l")
+    if caption or legend:
+        graph_attr.update(label=f"<{caption or legend}>", labelloc="t" if caption else "b")
+        graph_attr["labeljust"] = "l"
     drawing = drawing_class()(
         format=format,
         graph_attr=graph_attr,
