@@ -10,7 +10,7 @@ import pytest
 from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
-from autograd_engine.viz.grouped import _assign_groups, _model_groups
+from autograd_engine.viz.grouped import assign_groups, model_groups
 from autograd_engine.viz.nodes import (
     RENDERABLE_NODES,
     grad_color,
@@ -385,7 +385,7 @@ def test_grouping_puts_each_neurons_products_sum_and_activation_in_its_box(
     loss = (layer_in[0] - 1.0) ** 2
     from autograd_engine import topological_order
 
-    member = _assign_groups(topological_order(loss), _model_groups(model))
+    member = assign_groups(topological_order(loss), model_groups(model))
     got: dict[int, set[Value]] = {}
     for node, g in member.items():
         got.setdefault(g, set()).add(node)

@@ -139,6 +139,7 @@ def test_drawing_is_a_graphviz_digraph_and_copies_keep_the_renderer(pure: str) -
     drawing = draw_dot(example())
     assert isinstance(drawing, graphviz.Digraph)
     assert isinstance(drawing.copy(), type(drawing))
+    assert drawing.copy().fit == drawing.fit == Fit(smallest_text=10.0)
     assert drawing.copy().pipe(format="svg")[:5] == b"<?xml"
     assert render.GraphDrawing is type(drawing)
     assert not hasattr(dot, "GraphDrawing")  # made in one place only

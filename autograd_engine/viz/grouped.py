@@ -17,11 +17,11 @@ from ..errors import describe
 from ..value import Value
 from .nodes import Style, grad_float, html_text, node_lines, norm_color, static_look
 
-__all__ = ["grouped_lines"]
+__all__ = ["Group", "assign_groups", "grouped_lines", "model_groups"]
 
 
 @dataclass
-class _Group:
+class Group:
     """A neuron (or a layer, or any named set of parameters) drawn as one box."""
 
     title: str
@@ -53,10 +53,10 @@ def _params_of(module: Any, what: str) -> list[Value]:
     return _values(parameters(), f"{what}.parameters()")
 
 
-def _neuron_group(title: str, cluster: str, neuron: Any) -> _Group:
+def _neuron_group(title: str, cluster: str, neuron: Any) -> Group:
     weights = getattr(neuron, "w", None)
     bias = getattr(neuron, "b", None)
-    return _Group(
+    return Group(
         title,
         _params_of(neuron, title),
         cluster,
@@ -65,10 +65,10 @@ def _neuron_group(title: str, cluster: str, neuron: Any) -> _Group:
     )
 
 
-def _model_groups(model: Any) -> list[_Group]:
+def model_groups(model: Any) -> list[Group]:
     """One group per neuron, found by duck typing: ``model.layers[i].neurons[j]`` (w, b)."""
     if isinstance(model, Mapping):
-        return [_Group(str(name), _values(ps, f"model[{name!r}]")) for name, ps in model.items()]
+        return [Group(str(name), _values(ps, f"model[{name!r}]")) for name, ps in model.items()]
     layers = getattr(model, "layers", None)
     if layers is not None:
         named = [(f"layers[{i}]", layer) for i, layer in enumerate(layers)]
@@ -80,14 +80,14 @@ def _model_groups(model: Any) -> list[_Group]:
     for name, layer in named:
         neurons = getattr(layer, "neurons", None)
         if neurons is None:  # a layer we cannot look into: one box for all of it
-            groups.append(_Group(name, _params_of(layer, name)))
+            groups.append(Group(name, _params_of(layer, name)))
             continue
         for j, neuron in enumerate(neurons):
             groups.append(_neuron_group(f"{name}.neurons[{j}]", name, neuron))
     return groups
 
 
-def _assign_groups(order: Sequence[Value], groups: Sequence[_Group]) -> dict[Value, int]:
+def assign_groups(order: Sequence[Value], groups: Sequence[Group]) -> dict[Value, int]:
     """Which group (index) each node belongs to; nodes in no group are absent.
 
     1. A parameter belongs to its neuron (to the first group listing it, if it is shared).
@@ -149,7 +149,7 @@ def _range_text(values: Iterable[float], style: Style) -> str:
     return f"{style.number(low)} to {style.number(high)}"
 
 
-def _group_box(gid: str, group: _Group, outputs: list[Value], style: Style, computed: bool) -> str:
+def _group_box(gid: str, group: Group, outputs: list[Value], style: Style, computed: bool) -> str:
     """One neuron's box: its name, a summary of its parameters, and its outputs."""
     rows = [f"<B>{html_text(group.title)}</B>"]
     params = group.params
@@ -193,17 +193,17 @@ def _summary_box(uid: str, title: str, nodes: list[Value], style: Style) -> str:
 
 
 def _merge_layers(
-    groups: list[_Group], member: dict[Value, int]
-) -> tuple[list[_Group], dict[Value, int]]:
+    groups: list[Group], member: dict[Value, int]
+) -> tuple[list[Group], dict[Value, int]]:
     """The neuron groups merged into one group per layer (for ``group_by="layer"``)."""
     position: dict[str, int] = {}
-    layers: list[_Group] = []
+    layers: list[Group] = []
     renumber: list[int] = []
     for group in groups:
         key = group.cluster or group.title
         if key not in position:
             position[key] = len(layers)
-            layers.append(_Group(key, []))
+            layers.append(Group(key, []))
         layer = layers[position[key]]
         if layer.neurons == 0:
             layer.weights, layer.biases = [], []
@@ -228,8 +228,8 @@ def grouped_lines(
     max_nodes: int,
 ) -> list[str]:
     """The grouped view: neuron (or layer) boxes, the rest drawn node by node or summarised."""
-    groups = _model_groups(model)
-    member = _assign_groups(order, groups)
+    groups = model_groups(model)
+    member = assign_groups(order, groups)
     if group_by == "layer":
         groups, member = _merge_layers(groups, member)
     root = order[-1]

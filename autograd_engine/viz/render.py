@@ -471,6 +471,12 @@ def drawing_class() -> type[Any]:
                 self._view(str(out), format=format, quiet=quiet_view)
             return str(out)
 
+        def copy(self) -> Any:
+            """A copy of the drawing, scaled to fit as the original is."""
+            duplicate = super().copy()
+            duplicate.fit = self.fit
+            return duplicate
+
         def __repr__(self) -> str:
             # stable text (no memory address), so saved notebooks do not change between runs
             nodes = sum(" -> " not in line and "[" in line for line in self.body)
