@@ -121,7 +121,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=20)
 
 
-def highlighted_labels(page: Any, drawing: Any) -> list[str]:
+def highlighted_labels(drawing: Any) -> list[str]:
     """The bold labels of the nodes a step drawing highlights (the node being processed)."""
     from autograd_engine.viz.nodes import HIGHLIGHT
 
@@ -189,36 +189,46 @@ def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(
             f"the slider reads {readout.inner_text().strip()} and the caption says step "
             f"{first[1]}: both should start at step 1"
         )
-        before = drawing.evaluate("svg => svg.outerHTML")
 
-        chosen = (total + 1) // 2 + 1  # a step in the middle, not the first
+        def shows_step(k: int, before: str) -> None:
+            """Wait for the widget to show step ``k``, then check caption and drawing agree."""
+            # the widget replaces its caption's element: wait through the locator, not an element
+            expect(caption).to_contain_text(f"step {k} of {total}", timeout=UPDATE)
+            shown = CAPTION.search(caption.inner_text())
+            assert shown is not None
+            assert (int(shown[1]), int(shown[2])) == (k, total)
+            assert readout.inner_text().strip() == str(k)
+            # the drawing is rendered after the caption is set: give it the same time to follow
+            deadline = time.monotonic() + UPDATE / 1000
+            while (
+                drawing.evaluate("svg => svg.outerHTML") == before and time.monotonic() < deadline
+            ):
+                page.wait_for_timeout(200)
+            assert drawing.evaluate("svg => svg.outerHTML") != before, (
+                f"the drawing did not change when the slider moved to step {k}"
+            )
+            named = set(re.findall(r"step (\d+) of (\d+)", drawing.text_content()))
+            assert named <= {(str(k), str(total))}, f"the drawing is captioned with steps {named}"
+            # the node the caption names is the node the drawing highlights
+            highlighted = highlighted_labels(drawing)
+            assert shown[3] in highlighted, (
+                f"caption names {shown[3]!r}, drawing highlights {highlighted}"
+            )
+
+        # typed into the slider's readout: a step in the middle
+        chosen = (total + 1) // 2 + 1
+        before = drawing.evaluate("svg => svg.outerHTML")
         readout.click()
         page.keyboard.press("Control+A")
         page.keyboard.type(str(chosen))
         page.keyboard.press("Enter")
-        # the widget replaces its caption's element: wait through the locator, not an element
-        expect(caption).to_contain_text(f"step {chosen} of {total}", timeout=UPDATE)
+        shows_step(chosen, before)
 
-        shown = CAPTION.search(caption.inner_text())
-        assert shown is not None
-        assert (int(shown[1]), int(shown[2])) == (chosen, total)
-        assert readout.inner_text().strip() == str(chosen)
-        # the drawing is rendered after the caption is set: give it the same time to follow
-        deadline = time.monotonic() + UPDATE / 1000
-        while drawing.evaluate("svg => svg.outerHTML") == before and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        assert drawing.evaluate("svg => svg.outerHTML") != before, (
-            "the drawing did not change when the slider moved"
-        )
-        named = {
-            (int(k), int(n)) for k, n in re.findall(r"step (\d+) of (\d+)", drawing.text_content())
-        }
-        assert named <= {(chosen, total)}, f"the drawing is captioned with step(s) {named}"
-        # the node the caption names is the node the drawing highlights
-        assert shown[3] in highlighted_labels(page, drawing), (
-            f"caption names {shown[3]!r}; the drawing highlights "
-            f"{highlighted_labels(page, drawing)}"
-        )
+        # the slider's handle moved one step back with the keyboard
+        before = drawing.evaluate("svg => svg.outerHTML")
+        stepper.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowLeft")
+        shows_step(chosen - 1, before)
     finally:
         screenshot(page, "jupyterlab-02")
         page.close()
