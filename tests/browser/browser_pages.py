@@ -158,28 +158,44 @@ Problems = dict[str, list[str]]
 def measure(
     browser: Any, url: str, width: int, root: str
 ) -> tuple[Problems, list[dict[str, Any]], Any]:
-    """Open ``url`` in a ``width`` px wide window and measure it.
+    """Open ``url`` in a ``width`` px wide window and measure it (see :func:`measure_page`).
 
-    Returns the page's problems (``width``, ``images``) merged with those of every SVG drawing
-    it shows (``textSize``, ``textInBox``, each prefixed with where the drawing is), the images
-    it shows (``url``, displayed ``scale``, ``raster``) and the still open page (close it).
+    Returns the problems, the images shown and the still open page (close it).
     """
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         block_the_network(page)
         page.goto(url, wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
-        result = page.evaluate(PAGE_JS, {"root": root})
+        problems, images = measure_page(browser, page, root)
     except Exception:
         page.close()
         raise
+    return problems, images, page
+
+
+def measure_page(browser: Any, page: Any, root: str) -> tuple[Problems, list[dict[str, Any]]]:
+    """Measure the part ``root`` (a CSS selector) of an open page.
+
+    Returns the page's problems (``width``, ``images``) merged with those of every Graphviz
+    drawing it shows (``textSize``, ``textInBox``, each prefixed with where the drawing is),
+    and the images it shows (``url``, displayed ``scale``, ``raster``, natural size).
+    """
+    page.evaluate("document.fonts.ready.then(() => true)")
+    result = page.evaluate(PAGE_JS, {"root": root})
     problems: Problems = {**result["problems"], "textSize": [], "textInBox": []}
     drawings = [d for d in result["drawings"] if not d.get("raster")]
     for number, drawing in enumerate(drawings, start=1):
-        found = measure_drawing(browser, drawing["url"], drawing["scale"])
+        if "inline" in drawing:
+            found: Problems = page.evaluate(
+                DRAWING_JS,
+                {"scale": drawing["scale"], "floor": TEXT_SIZE_FLOOR, "index": drawing["inline"]},
+            )
+        else:
+            found = measure_drawing(browser, drawing["url"], drawing["scale"])
         for claim, items in found.items():
             problems[claim] += [f"{drawing['where']}, drawing {number}: {p}" for p in items]
-    return problems, result["drawings"], page
+    images = [d for d in result["drawings"] if "inline" not in d]
+    return problems, images
 
 
 def measure_drawing(browser: Any, url: str, scale: float) -> Problems:

@@ -1,13 +1,15 @@
-// One Graphviz drawing, opened on its own as an SVG document, measured in the browser (run by
-// tests/browser/browser_pages.py).
+// One Graphviz drawing, opened on its own as an SVG document or inline in a page, measured in the
+// browser (run by tests/browser/browser_pages.py).
 //
-// Called as `measure({scale, floor})`: `scale` is the size the drawing is shown at on its page
-// (1 at its natural size), `floor` the smallest readable font size in CSS pixels. Returns the
-// problems, one list per claim: text too small as displayed, text outside its box. A text's box
+// Called as `measure({scale, floor, index})`: `scale` is the size the drawing is shown at on its
+// page (1 at its natural size, or inline), `floor` the smallest readable font size in CSS pixels,
+// `index` which of the page's Graphviz drawings to measure (none: the page is the drawing).
+// Returns the problems, one list per claim: text too small as displayed, text outside its box.
+// A text's box
 // is the smallest shape of its node (a table cell, an oval, the node's outline) around the point
 // Graphviz placed the text at; a text with no shape around it (the caption, an edge label, a
 // borderless cell) must stay inside the drawing. Texts on one line must not run into each other.
-(({scale, floor}) => {
+(({scale, floor, index}) => {
   const problems = {textSize: [], textInBox: []};
   const round = (x) => Math.round(x * 10) / 10;
   const inside = (p, b, tol) =>
@@ -23,13 +25,15 @@
   const areaOf = (b) => b.width * b.height;
   const shapeSelector = 'polygon, ellipse, path, rect, polyline';
 
-  const graph = document.querySelector('g.graph');
+  const graphs = [...document.querySelectorAll('svg')].filter((svg) => svg.querySelector('g.graph'));
+  const svg = index === undefined || index === null ? document.documentElement : graphs[index];
+  const graph = svg.querySelector('g.graph');
   if (!graph) return problems;  // not a Graphviz drawing
   const background = graph.querySelector(':scope > polygon');
-  const whole = background ? background.getBBox() : document.documentElement.getBBox();
+  const whole = background ? background.getBBox() : svg.getBBox();
   let smallest = Infinity, smallestText = '';
   const placed = [];  // {text, box, cell}: for the check that texts on one line do not collide
-  for (const text of document.querySelectorAll('text')) {
+  for (const text of svg.querySelectorAll('text')) {
     const content = text.textContent.trim();
     if (!content) continue;
     const label = `"${content}"`;

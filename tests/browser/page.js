@@ -2,17 +2,20 @@
 //
 // Called as `measure({root})` on a loaded page; `root` is a CSS selector for the part to check
 // (the notebook's body, or the README's column). Returns the problems, one list per claim, each
-// naming where it is (a notebook cell's id, mapped to its number in Python), and every drawing
-// shown as an SVG image, with the scale it is shown at, for drawing.js to measure on its own.
+// naming where it is (a notebook cell's id, mapped to its number in Python), and every image
+// with the scale it is shown at: drawing.js then measures each SVG drawing, an image opened on
+// its own or an <svg> inline in the page (by its index among the page's Graphviz drawings).
 (({root}) => {
   const area = document.querySelector(root);
   const problems = {width: [], images: []};
   const viewport = document.documentElement.clientWidth;
   const areaRight = Math.min(viewport, area.getBoundingClientRect().right);
   const round = (x) => Math.round(x * 10) / 10;
+  const cells = [...document.querySelectorAll('.jp-Cell')];
   const where = (el) => {
     const cell = el.closest('.jp-Cell');
-    if (cell) return `cell-id=${(cell.id || '').replace(/^cell-id=/, '')}`;
+    if (cell && cell.id) return `cell-id=${cell.id.replace(/^cell-id=/, '')}`;
+    if (cell) return `cell ${cells.indexOf(cell)}`;  // JupyterLab: no ids, count the cells
     const src = el.getAttribute('src') || '';
     return src && !src.startsWith('data:') ? src : 'the page';
   };
@@ -57,6 +60,11 @@
       drawings.push({where: where(img), url: img.src, scale, raster: true,
                      naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight});
     }
+  }
+  // Drawings inline in the page (a widget's HTML), numbered as drawing.js finds them.
+  const graphs = [...document.querySelectorAll('svg')].filter((svg) => svg.querySelector('g.graph'));
+  for (const svg of graphs) {
+    if (area.contains(svg)) drawings.push({where: where(svg), inline: graphs.indexOf(svg), scale: 1});
   }
   return {problems, drawings};
 })

@@ -87,3 +87,23 @@ def test_a_page_too_wide_and_a_broken_image_are_found(browser: Any, tmp_path: Pa
         p.startswith("cell-id=abc: an output <div> holds 2000 px") for p in problems["width"]
     )
     assert problems["images"] == ["cell-id=abc: the image missing.png did not load"]
+
+
+def test_a_drawing_inline_in_a_page_is_measured_as_shown(browser: Any, tmp_path: Path) -> None:
+    from .browser_pages import measure
+
+    drawing(tmp_path, text="data -2.000000000")
+    svg = (tmp_path / "drawing.svg").read_text(encoding="utf-8")
+    shrunk = svg.replace('width="200pt" height="60pt"', 'width="100pt" height="30pt"')
+    page_path = tmp_path / "inline.html"
+    page_path.write_text(
+        f'<html><body><div class="jp-Cell" id="cell-id=xyz">{shrunk}</div></body></html>',
+        encoding="utf-8",
+    )
+    problems, images, page = measure(browser, page_path.as_uri(), WINDOW_WIDTH, "body")
+    page.close()
+    assert images == []
+    assert problems["textSize"] == [
+        'cell-id=xyz, drawing 1: text shown 7.3 px high (e.g. "data -2.000000000"), below 9 px'
+    ]
+    assert any(p.startswith("cell-id=xyz, drawing 1: ") for p in problems["textInBox"])
