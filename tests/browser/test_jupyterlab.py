@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from .browser_pages import ROOT
+from .browser_pages import ROOT, WINDOW_WIDTH, measure_page, report
 
 NOTEBOOK = ROOT / "notebooks" / "02_computation_graphs_and_backward.ipynb"
 SERVER_START = 120.0  # seconds for JupyterLab to answer (a cold start on a busy 2-core machine)
@@ -34,7 +34,10 @@ RUN_ALL = 240_000  # milliseconds for the notebook's cells to run
 UPDATE = 30_000  # milliseconds for the widget to show a new step
 CAPTION = re.compile(r"step (\d+) of (\d+): (\S+)")
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.parametrize("font_set", ["dejavu"], indirect=True),  # once: DejaVu, the usual case
+]
 
 
 def free_port() -> int:
@@ -79,16 +82,16 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     work = home / "notebooks"
     work.mkdir()
     shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    # no "get notified about Jupyter news?" pop-up over the page
-    news = (
-        home
-        / "settings"
-        / "@jupyterlab"
-        / "apputils-extension"
-        / "notification.jupyterlab-settings"
-    )
-    news.parent.mkdir(parents=True)
-    news.write_text('{"fetchNews": "false"}', encoding="utf-8")
+    # no "get notified about Jupyter news?" pop-up over the page, and every cell laid out (no
+    # windowing), so the layout of cells far down the notebook can be measured too
+    settings = {
+        "apputils-extension/notification": '{"fetchNews": "false"}',
+        "notebook-extension/tracker": '{"windowingMode": "none"}',
+    }
+    for name, value in settings.items():
+        path = home / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value, encoding="utf-8")
     port, token = free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
@@ -136,13 +139,12 @@ def highlighted_labels(drawing: Any) -> list[str]:
     return labels
 
 
-@pytest.mark.parametrize("font_set", ["dejavu"], indirect=True)  # once: fonts do not matter here
-def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(
+@pytest.fixture(scope="module")
+def notebook_in_lab(
     jupyter_lab: Server, browser: Any, screenshot: Callable[[Any, str], None]
-) -> None:
-    from playwright.sync_api import expect
-
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+) -> Iterator[Any]:
+    """Notebook 02 open in JupyterLab at a 1,280 px window, every cell run, no cell failing."""
+    page = browser.new_page(viewport={"width": WINDOW_WIDTH, "height": 900})
     page.set_default_timeout(UPDATE)
     try:
         page.goto(
@@ -173,62 +175,76 @@ def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(
         )
         errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, "a cell wrote an error: " + " / ".join(errors.all_inner_texts())
-
-        stepper = page.locator(".widget-vbox", has=page.locator(".widget-slider")).last
-        stepper.scroll_into_view_if_needed()
-        readout = stepper.locator(".widget-readout")
-        caption = stepper.locator("pre")
-        drawing = stepper.locator("svg").first
-        drawing.wait_for()
-
-        # before moving: step 1, counted from 1 everywhere
-        first = CAPTION.search(caption.inner_text())
-        assert first is not None, f"no step caption under the slider: {caption.inner_text()!r}"
-        total = int(first[2])
-        assert (readout.inner_text().strip(), first[1]) == ("1", "1"), (
-            f"the slider reads {readout.inner_text().strip()} and the caption says step "
-            f"{first[1]}: both should start at step 1"
-        )
-
-        def shows_step(k: int, before: str) -> None:
-            """Wait for the widget to show step ``k``, then check caption and drawing agree."""
-            # the widget replaces its caption's element: wait through the locator, not an element
-            expect(caption).to_contain_text(f"step {k} of {total}", timeout=UPDATE)
-            shown = CAPTION.search(caption.inner_text())
-            assert shown is not None
-            assert (int(shown[1]), int(shown[2])) == (k, total)
-            assert readout.inner_text().strip() == str(k)
-            # the drawing is rendered after the caption is set: give it the same time to follow
-            deadline = time.monotonic() + UPDATE / 1000
-            while (
-                drawing.evaluate("svg => svg.outerHTML") == before and time.monotonic() < deadline
-            ):
-                page.wait_for_timeout(200)
-            assert drawing.evaluate("svg => svg.outerHTML") != before, (
-                f"the drawing did not change when the slider moved to step {k}"
-            )
-            named = set(re.findall(r"step (\d+) of (\d+)", drawing.text_content()))
-            assert named <= {(str(k), str(total))}, f"the drawing is captioned with steps {named}"
-            # the node the caption names is the node the drawing highlights
-            highlighted = highlighted_labels(drawing)
-            assert shown[3] in highlighted, (
-                f"caption names {shown[3]!r}, drawing highlights {highlighted}"
-            )
-
-        # typed into the slider's readout: a step in the middle
-        chosen = (total + 1) // 2 + 1
-        before = drawing.evaluate("svg => svg.outerHTML")
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type(str(chosen))
-        page.keyboard.press("Enter")
-        shows_step(chosen, before)
-
-        # the slider's handle moved one step back with the keyboard
-        before = drawing.evaluate("svg => svg.outerHTML")
-        stepper.locator(".noUi-handle").focus()
-        page.keyboard.press("ArrowLeft")
-        shows_step(chosen - 1, before)
+        yield page
     finally:
         screenshot(page, "jupyterlab-02")
         page.close()
+
+
+def test_backward_stepper_widget_follows_its_slider_in_jupyterlab(notebook_in_lab: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = notebook_in_lab
+    stepper = page.locator(".widget-vbox", has=page.locator(".widget-slider")).last
+    stepper.scroll_into_view_if_needed()
+    readout = stepper.locator(".widget-readout")
+    caption = stepper.locator("pre")
+    drawing = stepper.locator("svg").first
+    drawing.wait_for()
+
+    # before moving: step 1, counted from 1 everywhere
+    first = CAPTION.search(caption.inner_text())
+    assert first is not None, f"no step caption under the slider: {caption.inner_text()!r}"
+    total = int(first[2])
+    assert (readout.inner_text().strip(), first[1]) == ("1", "1"), (
+        f"the slider reads {readout.inner_text().strip()} and the caption says step "
+        f"{first[1]}: both should start at step 1"
+    )
+
+    def shows_step(k: int, before: str) -> None:
+        """Wait for the widget to show step ``k``, then check caption and drawing agree."""
+        # the widget replaces its caption's element: wait through the locator, not an element
+        expect(caption).to_contain_text(f"step {k} of {total}", timeout=UPDATE)
+        shown = CAPTION.search(caption.inner_text())
+        assert shown is not None
+        assert (int(shown[1]), int(shown[2])) == (k, total)
+        assert readout.inner_text().strip() == str(k)
+        # the drawing is rendered after the caption is set: give it the same time to follow
+        deadline = time.monotonic() + UPDATE / 1000
+        while drawing.evaluate("svg => svg.outerHTML") == before and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert drawing.evaluate("svg => svg.outerHTML") != before, (
+            f"the drawing did not change when the slider moved to step {k}"
+        )
+        named = set(re.findall(r"step (\d+) of (\d+)", drawing.text_content()))
+        assert named <= {(str(k), str(total))}, f"the drawing is captioned with steps {named}"
+        # the node the caption names is the node the drawing highlights
+        highlighted = highlighted_labels(drawing)
+        assert shown[3] in highlighted, (
+            f"caption names {shown[3]!r}, drawing highlights {highlighted}"
+        )
+
+    # typed into the slider's readout: a step in the middle
+    chosen = (total + 1) // 2 + 1
+    before = drawing.evaluate("svg => svg.outerHTML")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(str(chosen))
+    page.keyboard.press("Enter")
+    shows_step(chosen, before)
+
+    # the slider's handle moved one step back with the keyboard
+    before = drawing.evaluate("svg => svg.outerHTML")
+    stepper.locator(".noUi-handle").focus()
+    page.keyboard.press("ArrowLeft")
+    shows_step(chosen - 1, before)
+
+
+def test_notebook_02_in_jupyterlab_fits_a_1280_px_window_without_scrolling_sideways(
+    browser: Any, notebook_in_lab: Any
+) -> None:
+    """JupyterLab's own layout (the file browser open, as it first opens): outputs, the static
+    drawings and the widget's drawing all fit, with text at least 9 px high inside its boxes."""
+    problems, _ = measure_page(browser, notebook_in_lab, ".jp-Notebook")
+    found = [p for claim in ("width", "textSize", "textInBox", "images") for p in problems[claim]]
+    assert not found, report(f"{NOTEBOOK.name} in JupyterLab", found)
