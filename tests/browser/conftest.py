@@ -57,7 +57,12 @@ def browser(
     if config is None:
         pytest.skip(f"the fonts of {font_set!r} are not installed: {INSTALL_HINT}")
     env = {**os.environ, "FONTCONFIG_FILE": str(config)}
-    instance = playwright_driver.chromium.launch(executable_path=chromium, env=env, timeout=60_000)
+    instance = playwright_driver.chromium.launch(
+        executable_path=chromium,
+        env=env,
+        args=["--disable-dev-shm-usage"],  # containers often have a tiny /dev/shm
+        timeout=60_000,
+    )
     try:
         yield instance
     finally:
