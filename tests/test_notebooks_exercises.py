@@ -60,6 +60,7 @@ def run_cells(path: Path) -> list[tuple[dict[str, Any], Any]]:
 
 
 def check_reports(path: Path) -> list[CheckReport]:
+    pytest.importorskip("graphviz")  # the notebooks draw graphs
     reports = [value for cell, value in run_cells(path) if is_check_cell(cell)]
     assert reports, f"{path.name} has no check cells"
     assert all(isinstance(r, CheckReport) for r in reports), reports

@@ -347,7 +347,7 @@ def save_drawing(
 
 def _import_graphviz() -> Any:
     try:
-        import graphviz  # type: ignore[import-untyped]
+        import graphviz
     except ImportError:
         raise ImportError(
             'draw_dot needs the graphviz Python package: pip install "autograd_engine[viz]" '
