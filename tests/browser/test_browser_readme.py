@@ -85,6 +85,7 @@ def test_readme_animation_text_is_at_least_9_px_high_as_displayed(
 ) -> None:
     """The GIF is raster, so its text size comes from the frames it is made of: each frame is
     the SVG drawing of one step, rendered to pixels at a fixed number of pixels per point."""
+    pytest.importorskip("graphviz", reason="drawing needs the viz extra: pip install -e '.[dev]'")
     from autograd_engine.stepper import save_backward_frames
     from autograd_engine.viz import lecture_graph  # what docs/make_images.py animates
 

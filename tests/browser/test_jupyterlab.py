@@ -78,6 +78,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "jupyterlab", reason="JupyterLab is in the dev extra: pip install -e '.[dev]'"
     )
     pytest.importorskip("ipywidgets", reason="ipywidgets is in the dev extra")
+    pytest.importorskip("graphviz", reason="notebook 02 draws: graphviz is in the dev extra")
     home = tmp_path_factory.mktemp("jupyter")
     work = home / "notebooks"
     work.mkdir()
