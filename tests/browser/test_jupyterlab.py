@@ -1,5 +1,7 @@
 """Notebook 02 in a real JupyterLab, driven through Chromium: run every cell, move the backward
-step widget's slider, and see the drawing and its caption follow to the chosen step.
+step widget's slider, and see the drawing and its caption follow to the chosen step; then check
+that in JupyterLab's own layout at 1,280 px every output and drawing fits, text readable and in
+its boxes.
 
 The server runs on 127.0.0.1 with a random token and a free port, with its own settings and
 runtime folders, on a copy of the notebook (the committed one is never touched); every wait is
