@@ -14,13 +14,14 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import autodiff as _autodiff
 from . import grad_mode as _grad_mode
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
 from .errors import as_float, describe, is_real_number
 from .grad_mode import _GRAD_ENABLED
+from .ops import Op  # (ops.py reaches back into this module at call time only)
 
 __all__ = ["ClosureOp", "Value"]
 
@@ -74,7 +75,7 @@ class Value:
     def __new__(cls, *args: Any, **kwargs: Any) -> Value:
         # Value(...) makes a Value with a __dict__, so it takes new attributes as micrograd's do;
         # the operators build their nodes with object.__new__(Value), slots only (see _record)
-        return _new_object(_ValueWithAttributes if cls is Value else cls)  # type: ignore[no-any-return]
+        return _new_object(_ValueWithAttributes if cls is Value else cls)
 
     def __init__(
         self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -312,7 +313,7 @@ class _ValueWithAttributes(Value):
 _ValueWithAttributes.__name__ = "Value"  # Python's own messages say 'Value', as for any Value
 
 
-class ClosureOp(_ops.Op):
+class ClosureOp(Op):
     """The op of a node written the micrograd way: ``Value(data, _children, _op)`` and a function
     assigned to ``out._backward``.
 
@@ -393,7 +394,7 @@ def _closure_node(children: Iterable[Value], op: str) -> tuple[tuple[Value, ...]
 _WRITE_INSTEAD = {"pow": "v ** y", "fabs": "abs(v)"}
 
 
-def _float_conversion_message(frame: FrameType | None) -> str:
+def _float_conversion_message(frame: FrameType) -> str:
     """Why ``float(v)`` / ``math.exp(v)`` is refused, naming the Value method to call instead.
 
     The caller's source says which function was called (``math.exp(x)``); when it cannot be
@@ -416,12 +417,13 @@ def _float_conversion_message(frame: FrameType | None) -> str:
     )
 
 
-def _called_function(frame: FrameType | None) -> tuple[str, str]:
+def _called_function(frame: FrameType) -> tuple[str, str]:
     """The function being called at ``frame``'s current instruction, as written and its last
     name (``("math.exp", "exp")`` for ``math.exp(x)``); empty when the source is not available."""
-    if frame is None:
+    co_positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11 and later
+    if co_positions is None:
         return "", ""
-    positions = list(frame.f_code.co_positions())
+    positions = list(co_positions())
     index = frame.f_lasti // 2  # positions are given per 2-byte code unit
     if not 0 <= index < len(positions):
         return "", ""
