@@ -15,7 +15,7 @@ from typing import Any
 from .autodiff import grad
 from .errors import as_float
 from .grad_mode import no_grad
-from .value import Value
+from .value import Value, float_of
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient"]
 
@@ -31,7 +31,7 @@ def _evaluate(f: Function, point: Sequence[float]) -> float:
     """f at a point, as a float, without recording a graph."""
     with no_grad():
         result = f(*[Value(x) for x in point])
-    return float(result)
+    return float_of(result)
 
 
 def numerical_gradient(f: Function, inputs: Sequence[float], eps: float = 1e-6) -> list[float]:

@@ -190,7 +190,7 @@ def evaluate(op: Op, x: Scalar) -> Scalar:
 
 def _data(x: Scalar) -> float:
     """The float inside a Value, or the number itself."""
-    return float(x)
+    return _value.float_of(x)
 
 
 def _format_number(c: float) -> str:

@@ -23,7 +23,7 @@ from .errors import as_float, describe, is_real_number
 from .grad_mode import _GRAD_ENABLED
 from .ops import Op  # (ops.py reaches back into this module at call time only)
 
-__all__ = ["ClosureOp", "Value"]
+__all__ = ["ClosureOp", "Value", "float_of"]
 
 
 class Value:
@@ -407,13 +407,15 @@ def _float_conversion_message(frame: FrameType) -> str:
         advice = f"Call v.{name}() instead"
     else:
         advice = (
-            "Call the Value method that stays in the graph instead (v.exp(), v.tanh(), v.log(), "
-            "v.sqrt(), v.sin(), v.cos(), v ** y)"
+            "Instead of float() and math.* call the Value methods, which stay in the graph "
+            "(v.exp(), v.tanh(), v.log(), v.sqrt(), v.sin(), v.cos(), v ** y)"
         )
     what = f"{written}() got a Value" if written else "A Value cannot be converted to a float"
     return (
         f"{what}: a float taken out of a Value leaves the graph, and no gradient would flow back "
-        f"through it. {advice}, or pass v.data where a plain number is meant"
+        f"through it. {advice}, or pass v.data where a plain number is meant. (In an Op's "
+        "backward rule, which gets floats or Values, use autograd_engine.functions: exp(x), "
+        "tanh(x) ... take both.)"
     )
 
 
@@ -433,6 +435,20 @@ def _called_function(frame: FrameType) -> tuple[str, str]:
     text = linecache.getline(frame.f_code.co_filename, line)[column:end_column]
     found = re.match(r"\s*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(", text)
     return (found.group(1), found.group(2)) if found else ("", "")
+
+
+def float_of(x: Value | float) -> float:
+    """The plain number in ``x``: ``x.data`` for a Value, ``float(x)`` for a number.
+
+    For code that needs a float where a Value may arrive (a ``grad`` after
+    ``backward(create_graph=True)``, a model's output to plot), since ``float(v)`` on a Value
+    raises ``TypeError``.
+
+    Example:
+        >>> float_of(Value(2.5)), float_of(3)
+        (2.5, 3.0)
+    """
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _data_of(x: Value | float) -> float:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from ..errors import as_count, as_float, as_rng, describe
 from ..grad_mode import no_grad
-from ..value import Value
+from ..value import Value, float_of
 from .losses import bce_loss, l2_regularization, mse_loss
 from .optim import Optimizer
 
@@ -49,7 +49,7 @@ def argmax(values: Sequence[Value | float]) -> int:
         >>> argmax([Value(0.1), Value(2.0), Value(-1.0)])
         1
     """
-    numbers_ = [float(v) for v in values]
+    numbers_ = [float_of(v) for v in values]
     if not numbers_:
         raise ValueError("argmax() of an empty list")
     return max(range(len(numbers_)), key=numbers_.__getitem__)
@@ -63,7 +63,7 @@ def predict_class(output: Output, threshold: float = 0.0) -> int:
     """
     if isinstance(output, Sequence):
         return argmax(output)
-    return int(float(output) > threshold)
+    return int(float_of(output) > threshold)
 
 
 def binary_accuracy(
@@ -79,7 +79,7 @@ def binary_accuracy(
         0.6666666666666666
     """
     _check_lengths(scores, labels, "binary_accuracy")
-    hits = sum((float(s) > threshold) == (float(t) > 0) for s, t in zip(scores, labels))
+    hits = sum((float_of(s) > threshold) == (float(t) > 0) for s, t in zip(scores, labels))
     return hits / len(labels)
 
 

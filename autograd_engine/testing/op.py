@@ -20,7 +20,7 @@ from ..errors import describe
 from ..grad_mode import enable_grad, no_grad
 from ..gradcheck import _evaluate, numerical_gradient
 from ..ops import Op
-from ..value import Value
+from ..value import Value, float_of
 from .report import (
     CheckReport,
     _as_number,
@@ -385,11 +385,26 @@ def _reference(reference: Any, subject: _Subject) -> tuple[Callable[..., Any], O
     if isinstance(reference, Op):
         return reference, reference
     if callable(reference):
-        return reference, None
+        return _float_function_or_not(reference), None
     raise TypeError(
         "check_op(reference=...) expects an Op, a function of Values or a float function, got "
         f"{describe(reference)}"
     )
+
+
+def _float_function_or_not(reference: Callable[..., Any]) -> Callable[..., Any]:
+    """A reference that refuses Values (a float function such as ``math.tanh``, which raises
+    TypeError on a Value) is given their numbers instead; a function of Values gets Values."""
+
+    def call(*xs: Any) -> Any:
+        try:
+            return reference(*xs)
+        except TypeError:
+            if not any(isinstance(x, Value) for x in xs):
+                raise
+            return reference(*[float_of(x) for x in xs])
+
+    return call
 
 
 def _check_forward(
@@ -542,7 +557,7 @@ def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> lis
         # finite differences are the second derivatives that create_graph must reproduce.
         def d_i(*values: Value) -> float:
             with enable_grad():  # numerical_gradient evaluates under no_grad
-                return subject.derivative([float(v) for v in values], 1.0)[i]
+                return subject.derivative([float_of(v) for v in values], 1.0)[i]
 
         return d_i
 

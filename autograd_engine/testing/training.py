@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..nn import modules as nn
-from ..value import Value
+from ..value import Value, float_of
 from .report import (
     CheckReport,
     _as_number,
@@ -111,8 +111,8 @@ def check_training_step(
             where = f"at step {step + 1}"
             before = [p.data for p in theirs.parameters()]
             result = _call_student(title, where, student_step, mine, xs, ys, learning_rate)
-            expected_loss = float(reference(theirs, xs, ys, learning_rate))
-            grads = [float(p.grad) for p in theirs.parameters()]
+            expected_loss = float_of(reference(theirs, xs, ys, learning_rate))
+            grads = [float_of(p.grad) for p in theirs.parameters()]
             total = [t + g for t, g in zip(total, grads)]
             _compare_step(
                 title,

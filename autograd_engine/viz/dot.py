@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import describe
 from ..graph import topological_order
-from ..value import Value
+from ..value import Value, float_of
 from .render import (
     RendererNotFoundError,
     RenderError,
@@ -205,7 +205,7 @@ class _Look:
 
 def _grad_float(node: Value) -> float:
     """The grad as a float (after ``backward(create_graph=True)`` it is a Value: its data)."""
-    return float(node.grad)
+    return float_of(node.grad)
 
 
 def _value_label(node: Value, style: _Style, look: _Look) -> str:
