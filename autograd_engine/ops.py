@@ -45,8 +45,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import functions  # the helpers every backward rule uses, built-in or not
 from . import value as _value  # a cycle: value.py imports this module; used at call time only
-from .errors import DomainError, as_float, is_real_number
+from .errors import DomainError, as_float
 
 if TYPE_CHECKING:
     from .value import Value
@@ -179,18 +180,9 @@ def _inputs_text(parents: Sequence[Value]) -> str:
     return ", ".join(parts)
 
 
-def evaluate(op: Op, x: Scalar) -> Scalar:
-    """``op(x)`` for a Value (records a node); ``op.forward(x)`` for a plain number."""
-    if isinstance(x, (int, float)):
-        return op.forward(float(x))
-    if is_real_number(x):  # a numpy scalar or a Fraction is a plain number too
-        return op.forward(as_float(x, op.name))
-    return op(x)
-
-
-def _data(x: Scalar) -> float:
-    """The float inside a Value, or the number itself."""
-    return _value.float_of(x)
+def _at_zero(x: Scalar) -> bool:
+    """x == 0 for a float or a Value (whose ``==`` compares identity, so compare with < and >)."""
+    return not (x < 0.0 or x > 0.0)
 
 
 def _format_number(c: float) -> str:
@@ -269,7 +261,8 @@ class Div(Op):
         return a / b
 
     def backward(self, grad: Scalar, out: Scalar, a: Scalar, b: Scalar) -> tuple[Scalar, ...]:
-        return grad / b, -grad * out / b
+        # -grad * (out / b), as PyTorch orders it: grad * out can underflow where out / b does not
+        return grad / b, -grad * (out / b)
 
 
 class Neg(Op):
@@ -326,9 +319,10 @@ class PowConst(Op):
         c = self.exponent
         if c == 0.0:
             return (grad * 0.0,)
-        if c < 1.0 and _data(x) == 0.0:
+        if c < 1.0 and _at_zero(x):
             raise ValueError(f"the derivative of x ** {_format_number(c)} is infinite at x = 0")
-        return (grad * c * x ** (c - 1.0),)
+        # the local derivative first, then times grad (as PyTorch): grad * c can underflow
+        return (grad * (c * x ** (c - 1.0)),)
 
 
 class Pow(Op):
@@ -355,7 +349,8 @@ class Pow(Op):
         return float(a**b)
 
     def backward(self, grad: Scalar, out: Scalar, a: Scalar, b: Scalar) -> tuple[Scalar, ...]:
-        return grad * b * a ** (b - 1.0), grad * out * evaluate(LOG, a)
+        # each local derivative first, then times grad (as PyTorch), so grad * b cannot underflow
+        return grad * (b * a ** (b - 1.0)), grad * (out * functions.log(a))
 
 
 class Sum(Op):
@@ -437,7 +432,7 @@ class Sqrt(Op):
         return math.sqrt(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        if _data(out) == 0.0:
+        if _at_zero(out):
             raise ValueError("the derivative of sqrt is infinite at x = 0")
         return (grad * 0.5 / out,)
 
@@ -526,7 +521,7 @@ class Softplus(Op):
         return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (grad * evaluate(SIGMOID, x),)
+        return (grad * functions.sigmoid(x),)
 
 
 class Sin(Op):
@@ -540,7 +535,7 @@ class Sin(Op):
         return math.sin(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (grad * evaluate(COS, x),)
+        return (grad * functions.cos(x),)
 
 
 class Cos(Op):
@@ -554,7 +549,7 @@ class Cos(Op):
         return math.cos(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (-grad * evaluate(SIN, x),)
+        return (-grad * functions.sin(x),)
 
 
 class Abs(Op):

@@ -10,6 +10,7 @@ scrubs through them in Jupyter.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .autodiff import _check_terms
+from .autodiff import assign_grads, chain_rule_terms, grad_sum, not_finite_grad_error
 from .errors import DomainError, describe
 from .graph import topological_order
 from .value import Value
@@ -182,41 +183,39 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
     grads: dict[Value, float] = {root: 1.0}
     for k, node in enumerate(reversed(order)):
         g = grads.get(node, 0.0)
-        op = node._operation
         updates: list[ParentUpdate] = []
-        if g - g != 0.0:  # inf or NaN: a gradient overflowed (at an op node or a leaf)
-            raise DomainError(
-                f"backward step {k + 1}: the gradient arriving at {_name(node)} is {g!r}, "
-                "not a finite float; scale the inputs or the loss down"
-            )
-        if op is not None:
-            parents = node._prev
-            inputs = [p.data for p in parents]
-            try:
-                # the rule backward uses, with the grad arriving here ...
-                terms = op.backward(g, node.data, *inputs)
-                _check_terms(node, terms)  # one term per input, or zip would drop some silently
-                # ... and with grad 1: the local derivatives, since a rule is linear in grad
-                local = op.backward(1.0, node.data, *inputs)
-            except (ArithmeticError, ValueError) as exc:
-                if isinstance(exc, DomainError):
-                    raise
-                raise DomainError(
-                    f"backward step {k + 1} through {op.name} failed at inputs "
-                    f"({', '.join(repr(x) for x in inputs)}): {exc}"
-                ) from None
-            for parent, term, derivative in zip(parents, terms, local):
-                # chain rule: add this use's contribution to what the parent has so far
-                grads[parent] = grads.get(parent, 0.0) + term
-                updates.append(ParentUpdate(parent, float(derivative), float(term), grads[parent]))
+        if g - g != 0.0:  # inf or NaN: a sum of finite terms overflowed
+            raise not_finite_grad_error(node, g)
+        # the rule backward uses, with the grad arriving here ...
+        terms = chain_rule_terms(node, g)
+        # ... and with grad 1: the local derivatives, since a rule is linear in grad
+        local = _local_derivatives(node, g, terms)
+        for parent, term, derivative in zip(node._prev, terms, local):
+            # chain rule: add this use's contribution to what the parent has so far
+            grads[parent] = grads.get(parent, 0.0) + term
+            updates.append(ParentUpdate(parent, derivative, term, grads[parent]))
         yield BackwardStep(k, total, node, g, tuple(updates))
+
+
+def _local_derivatives(node: Value, g: float, terms: tuple[float, ...]) -> tuple[float, ...]:
+    """d(node)/d(input) per input: the rule applied to grad 1. A local derivative beyond the
+    largest float, whose term is finite because the grad arriving is small, shows as inf."""
+    try:
+        return chain_rule_terms(node, 1.0)
+    except DomainError:
+        if not terms or not all(math.isfinite(t) for t in terms):
+            raise
+        sign = math.copysign(1.0, g)
+        return tuple(math.copysign(math.inf, t) * sign for t in terms)
 
 
 def apply_backward_steps(steps: Iterable[BackwardStep]) -> None:
     """Add each step's gradient to its node's ``.grad``, as ``backward()`` does.
 
     With all the steps of a pass this equals ``root.backward()``: every node's grad grows by
-    d(root)/d(node) (so on fresh grads the two give the same numbers).
+    d(root)/d(node) (so on fresh grads the two give the same numbers). All or nothing, as
+    ``backward()``: the steps are all computed first, and if one fails, or a sum overflows, or
+    anything stops the assignments (Ctrl-C), no grad changes.
 
     Example:
         >>> from autograd_engine import Value
@@ -225,8 +224,11 @@ def apply_backward_steps(steps: Iterable[BackwardStep]) -> None:
         >>> a.grad
         6.0
     """
-    for step in steps:
-        step.node.grad = step.node.grad + step.upstream_grad
+    totals: dict[Value, Any] = {}
+    for step in list(steps):  # every step first: a pass that fails part way changes nothing
+        node = step.node
+        totals[node] = grad_sum(node, totals.get(node, node.grad), step.upstream_grad)
+    assign_grads(list(totals), list(totals.values()))
 
 
 def _as_steps(steps: Value | Sequence[BackwardStep], who: str) -> Sequence[BackwardStep]:

@@ -17,10 +17,9 @@ from types import FrameType
 from typing import Any
 
 from . import autodiff as _autodiff
-from . import grad_mode as _grad_mode
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
 from .errors import as_float, describe, is_real_number
-from .grad_mode import _GRAD_ENABLED
+from .grad_mode import GRAD_MODE
 from .ops import Op  # (ops.py reaches back into this module at call time only)
 
 __all__ = ["ClosureOp", "Value", "float_of"]
@@ -385,7 +384,7 @@ def _closure_node(children: Iterable[Value], op: str) -> tuple[tuple[Value, ...]
                 "Value(data, _children, _op) expects every child to be a Value, got "
                 f"{describe(parent)} at position {i}; wrap a number as Value(number) first"
             )
-    if not _grad_mode.is_grad_enabled():
+    if not GRAD_MODE.get()[0]:
         return (), None
     return parents, ClosureOp(op)
 
@@ -474,7 +473,7 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = parents
         out._operation = op
     else:
@@ -511,7 +510,7 @@ def _unary(op: Op, x: Value) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (x,)
         out._operation = op
     else:
@@ -541,7 +540,7 @@ def _binary(op: Op, a: Value | object, b: Value | object) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (a, b)
         out._operation = op
     else:

@@ -18,7 +18,8 @@ from typing import Any
 from ..autodiff import grad
 from ..errors import describe
 from ..grad_mode import enable_grad, no_grad
-from ..gradcheck import _evaluate, numerical_gradient
+from ..gradcheck import numerical_gradient
+from ..gradcheck import value_at as _evaluate
 from ..ops import Op
 from ..value import Value, float_of
 from .report import (
