@@ -72,8 +72,8 @@ def chain_rule_terms(node: Value, grad: Any, *, create_graph: bool = False) -> t
     op = node._operation
     if op is None:  # a leaf: nothing below it
         return ()
-    # The one place a rule is called. (A node that carries a user's closure instead of an Op is
-    # to be handled here as well, so that every path that differentiates picks it up.)
+    # The one place a rule is called. (A node written closure-style, micrograd's way, has a
+    # value.ClosureOp, whose backward runs the user's function and returns what it added.)
     try:
         if create_graph:
             terms = op.backward(grad, node, *node._prev)

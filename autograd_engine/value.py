@@ -18,7 +18,7 @@ from typing import Any
 
 from . import autodiff as _autodiff
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
-from .errors import as_float, describe, is_real_number
+from .errors import DomainError, as_float, describe, is_real_number
 from .grad_mode import GRAD_MODE
 from .ops import Op  # (ops.py reaches back into this module at call time only)
 
@@ -92,7 +92,7 @@ class Value:
         self._prev = ()
         self._operation = None
         if _children or _op:
-            self._prev, self._operation = _closure_node(_children, _op)
+            self._prev, self._operation = _closure_node(self, _children, _op)
 
     @property
     def _op(self) -> str:
@@ -314,11 +314,7 @@ _ValueWithAttributes.__name__ = "Value"  # Python's own messages say 'Value', as
 
 class ClosureOp(Op):
     """The op of a node written the micrograd way: ``Value(data, _children, _op)`` and a function
-    assigned to ``out._backward``.
-
-    ``backward()`` calls that function when the node's turn comes (reverse topological order,
-    once its ``grad`` is complete), and the function adds to its inputs' grads itself, exactly as
-    in micrograd's lecture::
+    assigned to ``out._backward``, as in micrograd's lecture::
 
         def tanh(self):
             t = math.tanh(self.data)
@@ -328,18 +324,26 @@ class ClosureOp(Op):
             out._backward = _backward
             return out
 
-    The function works on ``.grad`` and floats, so nothing else can follow it:
-    ``backward(create_graph=True)``, the functional :func:`~autograd_engine.grad` and the
-    compiled path raise a ``TypeError`` naming the op. Define the op as a subclass of
-    :class:`~autograd_engine.Op` (forward and derivative rule, see ``docs/custom_ops.md``) to
-    use it there too.
+    ``backward()`` calls the function when the node's turn comes in reverse topological order,
+    once ``out.grad`` is complete, as micrograd does. The engine's chain-rule step reads what the
+    function added to each input's grad as that input's term (see :meth:`backward`), so such a
+    node works wherever floats flow: ``backward()``, ``grad()``, ``_backward()`` by hand, the
+    step-through, the numeric policy and its rollback, mixed freely with built-in ops.
+
+    What it cannot do is give gradients a graph of their own: the function computes with floats,
+    out of sight. ``backward(create_graph=True)`` and the compiled path raise a ``TypeError``
+    naming the op; define the op as a subclass of :class:`~autograd_engine.Op` (a forward and a
+    derivative rule, see ``docs/custom_ops.md``) to use it there.
     """
 
     name = "closure-style op"
     arity = 0  # as many inputs as _children holds
 
-    def __init__(self, symbol: str) -> None:
+    def __init__(self, symbol: str, node: Value) -> None:
         self.symbol_text = symbol
+        self.name = f"closure-style op {symbol!r}"  # type: ignore[misc]  # (each node its own)
+        #: the node this op made: the function reads and writes grads through it and its inputs
+        self.node = node
         #: the function assigned to ``out._backward``; None until it is assigned
         self.function: Callable[[], object] | None = None
 
@@ -351,23 +355,70 @@ class ClosureOp(Op):
         """Not available: a closure-style node is made with its result already computed."""
         raise self.not_followable("computing its result again")
 
-    def backward(self, grad: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
-        """Not available: the op has a function that updates ``.grad``, not a derivative rule."""
-        raise self.not_followable(
-            "differentiating it with Values (backward(create_graph=True)) or floats (grad())"
-        )
+    def backward(self, grad: Any, out: Any, *inputs: Any) -> tuple[float, ...]:
+        """One term per input: what the function adds to that input's grad when ``out.grad`` is
+        ``grad``.
+
+        The function runs with ``out.grad`` set to ``grad`` and its inputs' grads set to 0.0, and
+        what it leaves in them are the terms; then every grad it touched is put back, so the
+        caller adds each term exactly once (as it does for any op). An input used twice gets its
+        whole gradient in its first position and 0.0 in the others.
+        """
+        if isinstance(grad, Value) or not is_real_number(grad):  # create_graph, or the compiler
+            raise self.not_followable(
+                "a pass that gives gradients a graph of their own (backward(create_graph=True))"
+            )
+        node = self.node
+        function = self.function
+        if function is None:
+            if node._prev:
+                raise TypeError(
+                    f"the node made by Value(data, _children, {self.symbol_text!r}) has no "
+                    "backward step: assign one, out._backward = _backward, before calling "
+                    "backward() (micrograd would silently pass no gradient on)"
+                )
+            return ()
+        inputs_once = list(dict.fromkeys(node._prev))
+        earlier = [node.grad, *[p.grad for p in inputs_once]]
+        try:
+            node.grad = grad
+            for p in inputs_once:
+                p.grad = 0.0
+            function()
+            received = {p: p.grad for p in inputs_once}
+        finally:
+            node.grad = earlier[0]
+            for p, g in zip(inputs_once, earlier[1:]):
+                p.grad = g
+        terms = []
+        for i, p in enumerate(node._prev):
+            term = received.pop(p, 0.0)
+            if isinstance(term, Value):
+                raise TypeError(
+                    f"the _backward of {self.symbol_text!r} made the grad of input {i} a Value "
+                    f"({term!r}); compute it from floats (other.data, out.grad), as micrograd's "
+                    "closures do"
+                )
+            if is_real_number(term) and term - term != 0.0:  # inf or NaN
+                raise DomainError(
+                    f"the _backward of {self.symbol_text!r} gave input {i} the gradient {term!r}"
+                )
+            terms.append(term)
+        return tuple(terms)
 
     def not_followable(self, what: str) -> TypeError:
         """The error for a use of the op that needs its forward or derivative as a rule."""
         return TypeError(
             f"the op {self.symbol_text!r} was written closure-style (Value(data, _children, "
-            f"{self.symbol_text!r}) with a function assigned to out._backward), which only "
-            f"backward() and _backward() can follow, not {what}. Define it as a subclass of "
+            f"{self.symbol_text!r}) with a function assigned to out._backward), which computes "
+            f"with floats and cannot be followed by {what}. Define it as a subclass of "
             "autograd_engine.Op with forward and backward rules (see docs/custom_ops.md)"
         )
 
 
-def _closure_node(children: Iterable[Value], op: str) -> tuple[tuple[Value, ...], Op | None]:
+def _closure_node(
+    node: Value, children: Iterable[Value], op: str
+) -> tuple[tuple[Value, ...], Op | None]:
     """``_prev`` and ``_operation`` for ``Value(data, _children, _op)``: the children in the
     order given and a :class:`ClosureOp`; nothing is recorded inside ``no_grad()``."""
     if not isinstance(op, str):
@@ -386,7 +437,7 @@ def _closure_node(children: Iterable[Value], op: str) -> tuple[tuple[Value, ...]
             )
     if not GRAD_MODE.get()[0]:
         return (), None
-    return parents, ClosureOp(op)
+    return parents, ClosureOp(op, node)
 
 
 # the Value operation to suggest for a math function whose name is not a Value method's
