@@ -6,6 +6,8 @@ The expected numbers are derived by hand in the comments (chain rule on the lect
 from __future__ import annotations
 
 import math
+import os
+import random
 from typing import Any
 
 import pytest
@@ -21,6 +23,8 @@ from strategies import (
 )
 
 from autograd_engine import Value
+
+np = pytest.importorskip("numpy")
 
 
 def test_lecture_expression_a_b_c_f_gives_the_lecture_gradients() -> None:
@@ -178,3 +182,67 @@ def test_values_and_gradients_match_micrograd_on_random_expressions(expr: Expres
     # micrograd divides as a * b**-1, so values may differ in the last bits
     assert_close([out.data], [their_out.data], rel=1e-12, what="value")
     assert_close([v.grad for v in ours], [float(v.grad) for v in theirs], what="grad")
+
+
+# -- micrograd's demo notebook with only the imports changed -------------------------------------
+
+
+def micrograd_demo(value: Any, mlp: Any, steps: int) -> list[tuple[float, float]]:
+    """micrograd's demo.ipynb, cell for cell, for the given ``Value`` and ``MLP`` classes.
+
+    Returns (loss, accuracy) at each step. The data come from scikit-learn's make_moons after
+    the demo's seeds, as in the notebook.
+    """
+    datasets = pytest.importorskip("sklearn.datasets")
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = datasets.make_moons(n_samples=100, noise=0.1)  # noqa: N806  (the demo's names)
+    y = y * 2 - 1  # make y be -1 or 1
+    model = mlp(2, [16, 16, 1])  # 2-layer neural network
+
+    def loss() -> tuple[Any, float]:
+        inputs = [list(map(value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]  # svm max-margin
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())  # L2 regularization
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
+    return history
+
+
+def assert_same_demo(steps: int) -> None:
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    from autograd_engine.nn import MLP
+
+    ours = micrograd_demo(Value, MLP, steps)
+    theirs = micrograd_demo(micrograd_engine.Value, micrograd_nn.MLP, steps)
+    assert [acc for _, acc in ours] == [acc for _, acc in theirs]
+    assert [loss for loss, _ in ours] == pytest.approx([loss for loss, _ in theirs], rel=1e-12)
+    assert ours[-1][0] < ours[0][0]
+
+
+def test_micrograds_demo_gives_micrograds_losses_and_accuracies_at_the_first_steps() -> None:
+    # micrograd takes a second or more per step: two steps check the weights drawn, the
+    # loss, the gradients and the update; the whole run is the test below
+    assert_same_demo(2)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("AUTOGRAD_ENGINE_SLOW_TESTS"),
+    reason="about two minutes (micrograd's 100 steps); set AUTOGRAD_ENGINE_SLOW_TESTS=1",
+)
+def test_micrograds_demo_gives_micrograds_losses_and_accuracies_at_all_100_steps() -> None:
+    assert_same_demo(100)
