@@ -26,9 +26,12 @@ from autograd_engine import (
     compile_graph,
     draw_dot,
     grad,
+    gradcheck,
+    gradgradcheck,
     no_grad,
 )
 from autograd_engine.stepper import apply_backward_steps
+from autograd_engine.testing import check_op
 from autograd_engine.value import ClosureOp
 
 # -- operations written the lecture's way: Value(data, _children, _op) and a closure -------------
@@ -414,6 +417,18 @@ def test_create_graph_and_the_compiled_path_name_the_closure_op_and_point_to_op(
     assert x.grad == 0.0
     with pytest.raises(TypeError, match=r"'tanh'.*compile_graph.*autograd_engine.Op"):
         compile_graph(out, [x])
+
+
+def test_gradcheck_follows_a_closure_op_and_second_order_checks_name_it() -> None:
+    def f(x: Value) -> Value:
+        return closure_exp(x) * x
+
+    assert gradcheck(f, [0.7])  # first derivatives: floats, which a closure computes
+    with pytest.raises(TypeError, match="'exp' was written closure-style"):
+        gradgradcheck(f, [0.7])
+    assert check_op(f, reference=lambda x: x.exp() * x)
+    report = check_op(f, reference=lambda x: x.exp() * x, second_order=True)
+    assert not report and "'exp' was written closure-style" in str(report)
 
 
 def test_inside_no_grad_a_closure_node_records_nothing() -> None:
