@@ -134,6 +134,7 @@ def test_nodes_made_by_operators_take_only_their_own_attributes() -> None:
     assert (v.label, v.grad) == ("renamed", 3.0)
     with pytest.raises(AttributeError, match="'Value' object has no attribute 'colour'"):
         v.colour = "red"  # type: ignore[attr-defined]
+    assert not hasattr(v, "__dict__") and hasattr(Value(1.0), "__dict__")  # slots only
 
 
 def test_pythons_own_messages_name_the_type_value() -> None:
