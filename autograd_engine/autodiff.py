@@ -189,6 +189,8 @@ def grad_sum(node: Value, old: Any, new: Any) -> Any:
             f"of the node {node.data!r}{label} overflows. Call zero_grad() between passes. "
             f"{_UNCHANGED}"
         ) from None
+    except TypeError:  # `old` is not a number at all: a str, None ...
+        pass
     raise TypeError(
         f"backward: the grad {describe(old)} of the node {node.data!r} is not a number; "
         f"set it to 0.0 (zero_grad()) before differentiating. {_UNCHANGED}"
@@ -206,11 +208,11 @@ def assign_grads(nodes: Sequence[Value], grads: Sequence[Any]) -> None:
         for node, g in zip(nodes, grads):
             node.grad = g
     except BaseException:
-        restore_grads(nodes, earlier)
+        _restore_grads(nodes, earlier)
         raise
 
 
-def restore_grads(nodes: Sequence[Value], earlier: Sequence[Any]) -> None:
+def _restore_grads(nodes: Sequence[Value], earlier: Sequence[Any]) -> None:
     """Put each node's grad back to ``earlier``; a Ctrl-C arriving meanwhile waits until done."""
     while True:
         try:
@@ -251,7 +253,7 @@ def backward(root: Value, create_graph: bool = False) -> None:
         for node, total in zip(order, totals):
             node.grad = total
     except BaseException:  # undo this pass whatever stopped it (even Ctrl-C), then report
-        restore_grads(order, earlier)
+        _restore_grads(order, earlier)
         raise
 
 
@@ -262,6 +264,7 @@ def _propagate(order: list[Value], earlier: list[Any]) -> bool:
     at the first thing it does not expect (a term of another type, a rule that fails, a gradient
     that overflows) it starts over on the checked path, which uses :func:`chain_rule_terms` for
     every node and so raises the one error message. Both add the same floats in the same order.
+    (So the rule of the node where the fast path stopped runs twice in that pass.)
 
     Returns:
         True when nothing needs adding back (no node had a grad before the pass).
@@ -279,7 +282,12 @@ def _propagate(order: list[Value], earlier: list[Any]) -> bool:
 
 
 def _fast_pass(order: list[Value]) -> bool:
-    """The chain rule over the whole graph, inlined; False if a node needs the checked path."""
+    """The chain rule over the whole graph, inlined; False if a node needs the checked path.
+
+    Any node this loop does not handle itself must make it return False (as a rule that does
+    not return a tuple does): the checked path then takes the whole pass through
+    :func:`chain_rule_terms`, the one place that knows every kind of node.
+    """
     order[-1].grad = 1.0
     try:
         for node in reversed(order):
@@ -377,9 +385,7 @@ def _gradients(order: list[Value], create_graph: bool) -> dict[Value, Any]:
     root = order[-1]
     gradients: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     for node in reversed(order):
-        g = gradients.get(node)
-        if g is None:  # (cannot happen: every node of `order` leads to the root)
-            continue
+        g = gradients[node]  # complete: every node that uses `node` came before it
         if not create_graph and g - g != 0.0:  # a sum of finite terms overflowed
             raise not_finite_grad_error(node, g)
         for parent, term in zip(node._prev, chain_rule_terms(node, g, create_graph=create_graph)):

@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from .value import Value
 
 __all__ = [
-    "BUILTIN_OPS",
     "Abs",
     "Add",
     "Cos",
@@ -79,9 +78,6 @@ __all__ = [
 #: A number or a Value: what ``backward`` rules receive and return.
 Scalar = Any
 
-#: Every built-in op class, by name, filled in as the classes below are defined.
-BUILTIN_OPS: dict[str, type[Op]] = {}
-
 
 class Op:
     """Base class of every operation. Subclass it to define a new one (see the module docstring).
@@ -100,15 +96,9 @@ class Op:
     name: ClassVar[str] = ""
     symbol: ClassVar[str] = "?"
     arity: ClassVar[int] = 1
-    method: ClassVar[str] = ""  # the Value method that applies a built-in op
     domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)
     edge_points: tuple[tuple[float, ...], ...] = ()
     kinks: tuple[float, ...] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__module__ == __name__:
-            BUILTIN_OPS[cls.name] = cls
 
     # -- what a subclass implements -------------------------------------------------------------
     # Each subclass names its own inputs (forward(self, x), forward(self, a, b)), so the type
@@ -201,7 +191,6 @@ class Add(Op):
     name = "add"
     symbol = "+"
     arity = 2
-    method = "__add__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -218,7 +207,6 @@ class Sub(Op):
     name = "sub"
     symbol = "-"
     arity = 2
-    method = "__sub__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -235,7 +223,6 @@ class Mul(Op):
     name = "mul"
     symbol = "*"
     arity = 2
-    method = "__mul__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -252,7 +239,6 @@ class Div(Op):
     name = "div"
     symbol = "/"
     arity = 2
-    method = "__truediv__"
     domain = ((-5.0, 5.0), (0.2, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -271,7 +257,6 @@ class Neg(Op):
     name = "neg"
     symbol = "neg"
     arity = 1
-    method = "__neg__"
 
     def forward(self, x: float) -> float:
         return -x
@@ -293,7 +278,6 @@ class PowConst(Op):
     name = "pow_const"
     symbol = "**"
     arity = 1
-    method = "__pow__"
 
     def __init__(self, exponent: float = 2.0) -> None:
         self.exponent = as_float(exponent, "Value ** exponent")
@@ -336,7 +320,6 @@ class Pow(Op):
     name = "pow"
     symbol = "**"
     arity = 2
-    method = "__pow__"
     domain = ((0.2, 3.0), (-2.0, 2.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -364,7 +347,6 @@ class Sum(Op):
     name = "sum"
     symbol = "sum"
     arity = 0
-    method = "sum"
     domain = ((-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, *inputs: float) -> float:
@@ -387,7 +369,6 @@ class Exp(Op):
 
     name = "exp"
     symbol = "exp"
-    method = "exp"
 
     def forward(self, x: float) -> float:
         return math.exp(x)
@@ -401,7 +382,6 @@ class Log(Op):
 
     name = "log"
     symbol = "log"
-    method = "log"
     domain = ((0.1, 5.0),)
 
     def forward(self, x: float) -> float:
@@ -422,7 +402,6 @@ class Sqrt(Op):
 
     name = "sqrt"
     symbol = "sqrt"
-    method = "sqrt"
     domain = ((0.1, 5.0),)
     edge_points = ((0.0,),)
 
@@ -442,7 +421,6 @@ class Tanh(Op):
 
     name = "tanh"
     symbol = "tanh"
-    method = "tanh"
 
     def forward(self, x: float) -> float:
         return math.tanh(x)  # saturates to +-1 without overflow, even for |x| = 1000
@@ -456,7 +434,6 @@ class Sigmoid(Op):
 
     name = "sigmoid"
     symbol = "sigmoid"
-    method = "sigmoid"
 
     def forward(self, x: float) -> float:
         # Only ever exponentiate a non-positive number, so |x| = 1000 cannot overflow.
@@ -475,7 +452,6 @@ class Relu(Op):
 
     name = "relu"
     symbol = "ReLU"
-    method = "relu"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 
@@ -492,7 +468,6 @@ class LeakyRelu(Op):
 
     name = "leaky_relu"
     symbol = "leaky_relu"
-    method = "leaky_relu"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 
@@ -514,7 +489,6 @@ class Softplus(Op):
 
     name = "softplus"
     symbol = "softplus"
-    method = "softplus"
 
     def forward(self, x: float) -> float:
         # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow for large |x|.
@@ -529,7 +503,6 @@ class Sin(Op):
 
     name = "sin"
     symbol = "sin"
-    method = "sin"
 
     def forward(self, x: float) -> float:
         return math.sin(x)
@@ -543,7 +516,6 @@ class Cos(Op):
 
     name = "cos"
     symbol = "cos"
-    method = "cos"
 
     def forward(self, x: float) -> float:
         return math.cos(x)
@@ -558,7 +530,6 @@ class Abs(Op):
 
     name = "abs"
     symbol = "abs"
-    method = "__abs__"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 

@@ -55,7 +55,8 @@ class ParentUpdate:
 
     Attributes:
         parent: the input Value.
-        local_derivative: d(node)/d(parent) at this point, from the op's own backward rule.
+        local_derivative: d(node)/d(parent) at this point, from the op's own backward rule
+            (``inf`` where it exceeds the largest float but its contribution does not).
         contribution: the upstream grad times the local derivative: what is added to the
             parent's grad (the chain rule).
         grad_after: the parent's grad in this backward pass once the contribution is added.

@@ -209,7 +209,12 @@ class Value:
 
         Raises:
             DomainError: a derivative is infinite where it is needed (``sqrt`` at 0). Every
-                ``grad`` is left as it was before the call.
+                ``grad`` is left as it was before the call (so is it after any other exception,
+                Ctrl-C included).
+
+        Threads: separate graphs may be back-propagated in separate threads at once; calling
+        ``backward()`` from several threads into graphs that share nodes (one model) is not
+        safe: the passes add into the same ``.grad`` and can lose each other's contributions.
         """
         _autodiff.backward(self, create_graph=create_graph)
 

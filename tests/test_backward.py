@@ -6,6 +6,8 @@ Expected gradients are worked out by hand in the comments.
 from __future__ import annotations
 
 import math
+import sys
+import threading
 
 from hypothesis import given
 from strategies import OURS, Expression, evaluate, expressions, reference_values
@@ -207,3 +209,33 @@ def test_wide_sum_with_weights_is_a_neuron() -> None:
     local = 1.0 - out.data**2
     assert all(math.isclose(w.grad, x.data * local, rel_tol=1e-12) for w, x in zip(ws, xs))
     assert math.isclose(b.grad, local, rel_tol=1e-12)
+
+
+def test_separate_graphs_back_propagated_in_threads_at_once_give_the_serial_gradients() -> None:
+    # The README's claim: separate graphs in separate threads are safe (a shared graph is not).
+    def gradients(seed: int) -> list[float]:
+        xs = [Value(0.1 * (seed + i) - 0.7) for i in range(6)]
+        for _ in range(30):  # repeated passes, so that the threads interleave inside backward
+            for x in xs:
+                x.grad = 0.0
+            h = [(xs[i] * xs[i + 1] + 0.5).tanh() for i in range(5)]
+            loss = Value.sum([(v - 0.25) ** 2 for v in h]) + xs[0].exp()
+            loss.backward()
+        return [x.grad for x in xs]
+
+    expected = {seed: gradients(seed) for seed in range(8)}
+    results: dict[int, list[float]] = {}
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [
+            threading.Thread(target=lambda s=seed: results.__setitem__(s, gradients(s)))
+            for seed in expected
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        sys.setswitchinterval(switch)
+    assert results == expected

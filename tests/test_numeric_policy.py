@@ -579,3 +579,14 @@ def test_division_rule_does_not_underflow_where_pytorch_does_not(
     ours = _our_gradients(lambda u, v: u / v, [a, b], g)
     assert ours == _torch_gradients(lambda u, v: u / v, [a, b], g)
     assert ours[1] != 0.0
+
+
+@pytest.mark.parametrize("bad", ["0.5", None, 1j, [1.0]], ids=["str", "None", "complex", "list"])
+def test_a_grad_that_is_not_a_number_is_reported_and_nothing_changes(bad: object) -> None:
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    x.grad = bad
+    with pytest.raises(TypeError, match="is not a number") as info:
+        y.backward()
+    assert "zero_grad" in str(info.value)
+    assert x.grad is bad and y.grad == 0.0

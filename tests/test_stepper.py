@@ -4,6 +4,7 @@ animation and the notebook widget."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -349,3 +350,14 @@ def test_backward_step_records_are_immutable() -> None:
     assert isinstance(step, BackwardStep)
     with pytest.raises(AttributeError):
         step.upstream_grad = 2.0  # type: ignore[misc]
+
+
+def test_a_local_derivative_beyond_the_largest_float_shows_as_inf_when_its_term_is_finite() -> None:
+    x = Value(1e-310, label="x")  # d log(x)/dx = 1e310: more than a float holds
+    y = x.log()
+    z = y * 1e-10  # ... but the grad arriving at y is 1e-10, so y's term for x is 1e300
+    z.backward()
+    step = next(s for s in backward_steps(z) if s.node is y)
+    (update,) = step.updates
+    assert update.local_derivative == math.inf
+    assert update.contribution == x.grad == pytest.approx(1e300, rel=1e-12)
