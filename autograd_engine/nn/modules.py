@@ -238,7 +238,7 @@ class Neuron(Module):
 
     Initialisation. The default, ``init="uniform"``, is micrograd's: each weight uniform in
     :math:`[-1, 1]`, drawn in micrograd's order, so micrograd code gets micrograd's network and
-    numbers. ``init="fan_in"`` trains better and is what this project's own examples use: each
+    numbers. ``init="fan_in"`` trains better and is what the README's examples use: each
     weight is drawn uniformly from :math:`[-a, a]` with :math:`a = g\sqrt{3/n_{in}}`, which
     gives :math:`\mathrm{Var}(w) = g^2/n_{in}`: the weighted sum of :math:`n_{in}` inputs of unit
     variance then has variance :math:`g^2`, whatever the number of inputs, so signals neither
