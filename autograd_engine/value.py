@@ -71,10 +71,16 @@ class Value:
     _prev: tuple[Value, ...]
     _operation: Op | None
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Value:
+    def __new__(
+        cls, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> Value:
         # Value(...) makes a Value with a __dict__, so it takes new attributes as micrograd's do;
-        # the operators build their nodes with object.__new__(Value), slots only (see _record)
+        # the operators build their nodes with object.__new__(Value), slots only (see _record).
+        # (The parameters repeat __init__'s, so that help(Value) and editors show them.)
         return _new_object(_ValueWithAttributes if cls is Value else cls)
+
+    def __getnewargs__(self) -> tuple[float]:
+        return (self.data,)  # what pickle and copy pass to __new__
 
     def __init__(
         self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""

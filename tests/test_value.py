@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import operator
 import pickle
@@ -125,6 +126,10 @@ def test_values_made_by_hand_take_new_attributes_as_micrograds_do() -> None:
     restored = pickle.loads(pickle.dumps(p))
     assert (restored.data, restored.m) == (1.0, 0.0)
     assert copy.deepcopy(p).m == 0.0  # type: ignore[attr-defined]
+
+
+def test_help_shows_the_constructors_parameters() -> None:
+    assert list(inspect.signature(Value).parameters) == ["data", "_children", "_op", "label"]
 
 
 def test_nodes_made_by_operators_take_only_their_own_attributes() -> None:
