@@ -531,10 +531,11 @@ def test_an_optimizer_keeping_its_state_on_the_values_trains_like_our_adam() -> 
     model = MLP(3, [4, 4, 1], activation="tanh")
     twin = MLP(3, [4, 4, 1], activation="tanh")
     twin.load_state_dict(model.state_dict())
-    theirs, ours = AdamW(model.parameters(), 0.05, (0.9, 0.95)), None
+    theirs = AdamW(model.parameters(), 0.05, (0.9, 0.95))
     ours = Adam(twin.parameters(), lr=0.05, betas=(0.9, 0.95), eps=1e-8)
+    pairs: list[tuple[MLP, Any]] = [(model, theirs), (twin, ours)]
     for _ in range(10):
-        for net, optimizer in ((model, theirs), (twin, ours)):
+        for net, optimizer in pairs:
             loss = sum((net(x) - y) ** 2 for x, y in zip(XS, YS))
             net.zero_grad()
             loss.backward()
