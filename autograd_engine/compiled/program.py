@@ -59,7 +59,8 @@ from typing import Any
 
 from ..errors import as_float, describe
 from ..grad_mode import enable_grad
-from ..value import Value
+from ..graph import topological_order
+from ..value import ClosureOp, Value
 from .codegen import (
     CONSTANT,
     INPUT,
@@ -652,6 +653,9 @@ def compile_graph(
                 f"[{param_list.index(x)}] and inputs[{i}]); give it in one list only: params to "
                 "get its gradient, inputs to give it new numbers at each call"
             )
+    for node in topological_order(output):  # a closure has no rules to write code from
+        if isinstance(node._operation, ClosureOp):
+            raise node._operation.not_followable("the compiled path (compile_graph)")
     return CompiledGraph(output, param_list, input_list, fuse, outline)
 
 
