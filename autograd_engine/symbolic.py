@@ -39,10 +39,10 @@ if TYPE_CHECKING:
     from .ops import Op
 
 __all__ = [
-    "NotTraceableError",
     "PREC_ADD",
     "PREC_ATOM",
     "PREC_MUL",
+    "NotTraceableError",
     "OpCode",
     "Symbol",
     "Template",

@@ -93,7 +93,9 @@ def describe_ops(names: list[str]) -> str:
     counts: dict[str, int] = {}
     for name in names:
         counts[name] = counts.get(name, 0) + 1
-    return ", ".join(comment_text(n) if c == 1 else f"{comment_text(n)} x{c}" for n, c in counts.items())
+    return ", ".join(
+        comment_text(n) if c == 1 else f"{comment_text(n)} x{c}" for n, c in counts.items()
+    )
 
 
 def check_lines(names: Sequence[str], extra: str = "") -> list[str]:
@@ -510,7 +512,9 @@ class Writer:
                 self._add_term(ps[k], code.backward[k].render(values, self._temp), name)
             return
         args = self._arguments(ps)
-        call = f"{self.context.helpers.method(code, 'backward')}({grad}, {self._value(i)[0]}, {args})"
+        call = (
+            f"{self.context.helpers.method(code, 'backward')}({grad}, {self._value(i)[0]}, {args})"
+        )
         if len(wanted) > 1:
             result = self._fresh("r")
             self._emit(result, call, f"{comment_text(name)}: one term per input")
@@ -537,10 +541,10 @@ class Writer:
             name = self._fresh("g")
             self._emit(name, text, f"into loop {run.number}")
             names.append(name)
-        grads = tuple_text(names)
+        n = run.number
         self._lines += [
-            f"    for _s in reversed({self._stashes[run.number]}):  # loop {run.number}, backward",
-            f"        ({grads}) = _loop{run.number}_backward(_params, _s, {', '.join(names)}, grads)",
+            f"    for _s in reversed({self._stashes[n]}):  # loop {n}, backward",
+            f"        ({tuple_text(names)}) = _loop{n}_backward(_params, _s, {', '.join(names)}, grads)",
         ]
         for name, q in zip(names, run.carry_in):
             if self.tape.needs[q]:
@@ -804,7 +808,9 @@ def _block_source(context: Context, block: Block) -> str:
     )
 
 
-def _main_members(tape: Tape, runs: Sequence[Run], owner: Sequence[int], calls: Mapping[int, Call]) -> list[int]:
+def _main_members(
+    tape: Tape, runs: Sequence[Run], owner: Sequence[int], calls: Mapping[int, Call]
+) -> list[int]:
     """The nodes the main function writes: not those inside a block copy (but its root), nor
     the op nodes inside a run (but its outputs)."""
     kinds = tape.kinds

@@ -295,16 +295,12 @@ def find_runs(tape: Tape) -> list[Run]:
     return runs
 
 
-def _make_run(tape: Tape, number: int, start: int, period: int, steps: int) -> Run | tuple[int, int]:
+def _make_run(
+    tape: Tape, number: int, start: int, period: int, steps: int
+) -> Run | tuple[int, int]:
     """The run of these bounds, or narrower bounds ``(start, steps)`` to try instead when the
     stretch breaks a rule the loop relies on."""
-    kinds, parents, consumer, needs, uses = (
-        tape.kinds,
-        tape.parents,
-        tape.consumer,
-        tape.needs,
-        tape.uses,
-    )
+    kinds, parents, consumer, needs = tape.kinds, tape.parents, tape.consumer, tape.needs
     later = (start + period, steps - 1)
     window = range(start, start + period)
     if any(kinds[i] == PARAM for i in window):
@@ -323,11 +319,12 @@ def _make_run(tape: Tape, number: int, start: int, period: int, steps: int) -> R
                 carry[offset] = p
             elif kind in (INPUT, CONSTANT):
                 reads.append((i, k, data.setdefault(p, len(data))))
-    # the nodes carried into the first step: used by the first step only, and like later ones
+    if not carry:  # steps that do not read each other (a row of leaves, of independent
+        return start, 0  # products): no loop; outlined blocks cover independent copies
+    # the nodes carried into the first step: used by no later step (the loop hands back the sum
+    # of their terms from the first step, which comes first in their gradient, as in eager mode)
     for offset, p in carry.items():
         if consumer[p] >= start + period or needs[p] != needs[start + offset]:
-            return later
-        if sum(q == p for i in members for q in parents[i]) != uses[p]:
             return later
     # a node is used in its own step, or (carried) in the next; the last step's carried nodes
     # may be used after the run as well
@@ -353,7 +350,10 @@ def _make_run(tape: Tape, number: int, start: int, period: int, steps: int) -> R
     first = rows[0]
     literal = [
         kinds[p] == CONSTANT
-        and all(kinds[row[d]] == CONSTANT and repr(tape.data[row[d]]) == repr(tape.data[p]) for row in rows)
+        and all(
+            kinds[row[d]] == CONSTANT and repr(tape.data[row[d]]) == repr(tape.data[p])
+            for row in rows
+        )
         for d, p in enumerate(first)
     ]
     carried = sorted(carry)
