@@ -541,10 +541,10 @@ class Writer:
             name = self._fresh("g")
             self._emit(name, text, f"into loop {run.number}")
             names.append(name)
-        n = run.number
+        n, grads = run.number, ", ".join(names)
         self._lines += [
             f"    for _s in reversed({self._stashes[n]}):  # loop {n}, backward",
-            f"        ({tuple_text(names)}) = _loop{n}_backward(_params, _s, {', '.join(names)}, grads)",
+            f"        ({tuple_text(names)}) = _loop{n}_backward(_params, _s, {grads}, grads)",
         ]
         for name, q in zip(names, run.carry_in):
             if self.tape.needs[q]:
