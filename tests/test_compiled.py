@@ -416,7 +416,10 @@ def test_long_chains_replay_like_eager(build: Builder, engine: str) -> None:
 @pytest.mark.parametrize("build", CHAINS, ids=lambda f: f.__name__)
 def test_each_chain_becomes_a_loop(build: Builder) -> None:
     ps, xs = [Value(0.9), Value(0.1)], [Value(0.01 * k) for k in range(STEPS)]
-    assert compile_graph(build(ps, xs), ps, xs).loops >= 1  # else the test above checks less
+    out = build(ps, xs)
+    program = compile_graph(out, ps, xs)
+    assert program.loops >= 1  # else the test above checks less
+    assert program() == program.value_and_grad()[0] == out.data  # the forward-only program too
 
 
 def test_a_chain_compiles_to_a_program_whose_size_does_not_grow_with_it() -> None:

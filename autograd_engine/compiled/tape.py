@@ -460,8 +460,9 @@ def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[array[int], list[
             members.setdefault(owner[i], []).append(i)
     # 4. Copies with the same structure (ops, wiring, parameters) share one function.
     groups: dict[Any, list[tuple[int, list[int]]]] = {}
+    scratch = shape  # no longer needed: reused for the indices inside a copy
     for root, nodes in members.items():
-        found = _structure(tape, nodes, owner, shape) if len(nodes) >= MIN_BLOCK_NODES else None
+        found = _structure(tape, nodes, owner, scratch) if len(nodes) >= MIN_BLOCK_NODES else None
         if found is not None:
             key, externals = found
             groups.setdefault(key, []).append((root, externals))
