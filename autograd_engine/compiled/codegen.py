@@ -286,13 +286,9 @@ class Writer:
         if code.backward is None:  # called on floats: it needs every input and out
             return [i, *ps]
         found = []
-        for k, p in enumerate(ps):
-            if needs[p]:
-                for hole in code.backward[k].uses:
-                    if hole < code.arity:
-                        found.append(ps[hole])
-                    elif hole == code.arity:
-                        found.append(i)
+        for k in [k for k, p in enumerate(ps) if needs[p]]:
+            holes = code.backward[k].uses  # inputs, then out (then grad and temporaries)
+            found += [ps[hole] if hole < code.arity else i for hole in holes if hole <= code.arity]
         return found
 
     # -- small utilities -------------------------------------------------------------------------
@@ -357,8 +353,7 @@ class Writer:
             elif i in part.calls:
                 self._write_call(i)
             elif i in part.runs:
-                if i not in self.exprs:  # its loop computes all the run's outputs at once
-                    self._write_loop(part.runs[i])
+                self._write_loop(part.runs[i])
             else:
                 self._write_node(i)
 
@@ -416,6 +411,8 @@ class Writer:
 
     def _write_loop(self, run: Run) -> None:
         """The loop over a run's steps; each step's carried values feed the next one."""
+        if run_outputs(run)[0] in self.exprs:
+            return  # written already, at the run's first output: the loop computes them all
         names = [self._fresh("c") for _ in run.carried]
         for name, q in zip(names, run.carry_in):
             self._emit(name, self._value(q)[0], f"carried into loop {run.number}")
