@@ -17,7 +17,7 @@ from .errors import as_float
 from .grad_mode import no_grad
 from .value import Value
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient", "value_at"]
 
 #: A function under test: takes one Value per input and returns a Value.
 Function = Callable[..., Any]
@@ -27,11 +27,22 @@ class GradcheckError(AssertionError):
     """The analytic and numerical derivatives disagree. The message holds a table of both."""
 
 
-def _evaluate(f: Function, point: Sequence[float]) -> float:
-    """f at a point, as a float, without recording a graph."""
+def value_at(f: Function, point: Sequence[float]) -> float:
+    """f at a point, as a float, without recording a graph.
+
+    Args:
+        f: takes one Value per input and returns a Value (or a number).
+        point: one number per input.
+
+    Example:
+        >>> value_at(lambda x, y: x * y + 1, [2.0, 3.0])
+        7.0
+    """
     with no_grad():
         result = f(*[Value(x) for x in point])
-    return float(result)
+    if isinstance(result, Value):
+        return result.data
+    return as_float(result, "value_at(f): the result of f")
 
 
 def numerical_gradient(f: Function, inputs: Sequence[float], eps: float = 1e-6) -> list[float]:
@@ -47,7 +58,7 @@ def numerical_gradient(f: Function, inputs: Sequence[float], eps: float = 1e-6) 
         [3.0, 2.0]
     """
     point = [as_float(x, "numerical_gradient() inputs") for x in inputs]
-    per_input = _central_differences(lambda p: [_evaluate(f, p)], point, eps)
+    per_input = _central_differences(lambda p: [value_at(f, p)], point, eps)
     return [derivatives[0] for derivatives in per_input]  # f returns one number
 
 

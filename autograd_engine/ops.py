@@ -45,14 +45,14 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import functions  # the helpers every backward rule uses, built-in or not
 from . import value as _value  # a cycle: value.py imports this module; used at call time only
-from .errors import DomainError, as_float, is_real_number
+from .errors import DomainError, as_float
 
 if TYPE_CHECKING:
     from .value import Value
 
 __all__ = [
-    "BUILTIN_OPS",
     "Abs",
     "Add",
     "Cos",
@@ -78,9 +78,6 @@ __all__ = [
 #: A number or a Value: what ``backward`` rules receive and return.
 Scalar = Any
 
-#: Every built-in op class, by name, filled in as the classes below are defined.
-BUILTIN_OPS: dict[str, type[Op]] = {}
-
 
 class Op:
     """Base class of every operation. Subclass it to define a new one (see the module docstring).
@@ -99,15 +96,9 @@ class Op:
     name: ClassVar[str] = ""
     symbol: ClassVar[str] = "?"
     arity: ClassVar[int] = 1
-    method: ClassVar[str] = ""  # the Value method that applies a built-in op
     domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)
     edge_points: tuple[tuple[float, ...], ...] = ()
     kinks: tuple[float, ...] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__module__ == __name__:
-            BUILTIN_OPS[cls.name] = cls
 
     # -- what a subclass implements -------------------------------------------------------------
     # Each subclass names its own inputs (forward(self, x), forward(self, a, b)), so the type
@@ -179,18 +170,9 @@ def _inputs_text(parents: Sequence[Value]) -> str:
     return ", ".join(parts)
 
 
-def evaluate(op: Op, x: Scalar) -> Scalar:
-    """``op(x)`` for a Value (records a node); ``op.forward(x)`` for a plain number."""
-    if isinstance(x, (int, float)):
-        return op.forward(float(x))
-    if is_real_number(x):  # a numpy scalar or a Fraction is a plain number too
-        return op.forward(as_float(x, op.name))
-    return op(x)
-
-
-def _data(x: Scalar) -> float:
-    """The float inside a Value, or the number itself."""
-    return float(x)
+def _at_zero(x: Scalar) -> bool:
+    """x == 0 for a float or a Value (whose ``==`` compares identity, so compare with < and >)."""
+    return not (x < 0.0 or x > 0.0)
 
 
 def _format_number(c: float) -> str:
@@ -209,7 +191,6 @@ class Add(Op):
     name = "add"
     symbol = "+"
     arity = 2
-    method = "__add__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -226,7 +207,6 @@ class Sub(Op):
     name = "sub"
     symbol = "-"
     arity = 2
-    method = "__sub__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -243,7 +223,6 @@ class Mul(Op):
     name = "mul"
     symbol = "*"
     arity = 2
-    method = "__mul__"
     domain = ((-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -260,7 +239,6 @@ class Div(Op):
     name = "div"
     symbol = "/"
     arity = 2
-    method = "__truediv__"
     domain = ((-5.0, 5.0), (0.2, 5.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -269,7 +247,8 @@ class Div(Op):
         return a / b
 
     def backward(self, grad: Scalar, out: Scalar, a: Scalar, b: Scalar) -> tuple[Scalar, ...]:
-        return grad / b, -grad * out / b
+        # -grad * (out / b), as PyTorch orders it: grad * out can underflow where out / b does not
+        return grad / b, -grad * (out / b)
 
 
 class Neg(Op):
@@ -278,7 +257,6 @@ class Neg(Op):
     name = "neg"
     symbol = "neg"
     arity = 1
-    method = "__neg__"
 
     def forward(self, x: float) -> float:
         return -x
@@ -300,7 +278,6 @@ class PowConst(Op):
     name = "pow_const"
     symbol = "**"
     arity = 1
-    method = "__pow__"
 
     def __init__(self, exponent: float = 2.0) -> None:
         self.exponent = as_float(exponent, "Value ** exponent")
@@ -326,9 +303,10 @@ class PowConst(Op):
         c = self.exponent
         if c == 0.0:
             return (grad * 0.0,)
-        if c < 1.0 and _data(x) == 0.0:
+        if c < 1.0 and _at_zero(x):
             raise ValueError(f"the derivative of x ** {_format_number(c)} is infinite at x = 0")
-        return (grad * c * x ** (c - 1.0),)
+        # the local derivative first, then times grad (as PyTorch): grad * c can underflow
+        return (grad * (c * x ** (c - 1.0)),)
 
 
 class Pow(Op):
@@ -342,7 +320,6 @@ class Pow(Op):
     name = "pow"
     symbol = "**"
     arity = 2
-    method = "__pow__"
     domain = ((0.2, 3.0), (-2.0, 2.0))
 
     def forward(self, a: float, b: float) -> float:
@@ -355,7 +332,8 @@ class Pow(Op):
         return float(a**b)
 
     def backward(self, grad: Scalar, out: Scalar, a: Scalar, b: Scalar) -> tuple[Scalar, ...]:
-        return grad * b * a ** (b - 1.0), grad * out * evaluate(LOG, a)
+        # each local derivative first, then times grad (as PyTorch), so grad * b cannot underflow
+        return grad * (b * a ** (b - 1.0)), grad * (out * functions.log(a))
 
 
 class Sum(Op):
@@ -369,7 +347,6 @@ class Sum(Op):
     name = "sum"
     symbol = "sum"
     arity = 0
-    method = "sum"
     domain = ((-5.0, 5.0), (-5.0, 5.0), (-5.0, 5.0))
 
     def forward(self, *inputs: float) -> float:
@@ -392,7 +369,6 @@ class Exp(Op):
 
     name = "exp"
     symbol = "exp"
-    method = "exp"
 
     def forward(self, x: float) -> float:
         return math.exp(x)
@@ -406,7 +382,6 @@ class Log(Op):
 
     name = "log"
     symbol = "log"
-    method = "log"
     domain = ((0.1, 5.0),)
 
     def forward(self, x: float) -> float:
@@ -427,7 +402,6 @@ class Sqrt(Op):
 
     name = "sqrt"
     symbol = "sqrt"
-    method = "sqrt"
     domain = ((0.1, 5.0),)
     edge_points = ((0.0,),)
 
@@ -437,7 +411,7 @@ class Sqrt(Op):
         return math.sqrt(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        if _data(out) == 0.0:
+        if _at_zero(out):
             raise ValueError("the derivative of sqrt is infinite at x = 0")
         return (grad * 0.5 / out,)
 
@@ -447,7 +421,6 @@ class Tanh(Op):
 
     name = "tanh"
     symbol = "tanh"
-    method = "tanh"
 
     def forward(self, x: float) -> float:
         return math.tanh(x)  # saturates to +-1 without overflow, even for |x| = 1000
@@ -461,7 +434,6 @@ class Sigmoid(Op):
 
     name = "sigmoid"
     symbol = "sigmoid"
-    method = "sigmoid"
 
     def forward(self, x: float) -> float:
         # Only ever exponentiate a non-positive number, so |x| = 1000 cannot overflow.
@@ -480,7 +452,6 @@ class Relu(Op):
 
     name = "relu"
     symbol = "ReLU"
-    method = "relu"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 
@@ -497,7 +468,6 @@ class LeakyRelu(Op):
 
     name = "leaky_relu"
     symbol = "leaky_relu"
-    method = "leaky_relu"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 
@@ -519,14 +489,13 @@ class Softplus(Op):
 
     name = "softplus"
     symbol = "softplus"
-    method = "softplus"
 
     def forward(self, x: float) -> float:
         # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow for large |x|.
         return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (grad * evaluate(SIGMOID, x),)
+        return (grad * functions.sigmoid(x),)
 
 
 class Sin(Op):
@@ -534,13 +503,12 @@ class Sin(Op):
 
     name = "sin"
     symbol = "sin"
-    method = "sin"
 
     def forward(self, x: float) -> float:
         return math.sin(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (grad * evaluate(COS, x),)
+        return (grad * functions.cos(x),)
 
 
 class Cos(Op):
@@ -548,13 +516,12 @@ class Cos(Op):
 
     name = "cos"
     symbol = "cos"
-    method = "cos"
 
     def forward(self, x: float) -> float:
         return math.cos(x)
 
     def backward(self, grad: Scalar, out: Scalar, x: Scalar) -> tuple[Scalar, ...]:
-        return (-grad * evaluate(SIN, x),)
+        return (-grad * functions.sin(x),)
 
 
 class Abs(Op):
@@ -563,7 +530,6 @@ class Abs(Op):
 
     name = "abs"
     symbol = "abs"
-    method = "__abs__"
     kinks = (0.0,)
     edge_points = ((0.0,),)
 

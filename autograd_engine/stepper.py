@@ -10,30 +10,33 @@ scrubs through them in Jupyter.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .autodiff import _check_terms
+from .autodiff import assign_grads, chain_rule_terms, grad_sum, not_finite_grad_error
 from .errors import DomainError, describe
+from .files import output_path, write_atomically
 from .graph import topological_order
 from .value import Value
-from .viz.dot import (
+from .viz.dot import render_graph
+from .viz.nodes import (
     GRAD_RANGE,
+    NodeLook,
     NumberFormat,
-    _check_options,
-    _digraph,
-    _Look,
-    _number_text,
-    _Style,
-    _too_big,
-    _value_node_lines,
+    Style,
+    check_options,
     html_text,
+    make_digraph,
+    number_text,
+    text_width,
+    too_big,
+    value_node_lines,
 )
-from .viz.render import render_graph, save_graph
 
 __all__ = [
     "BackwardStep",
@@ -54,7 +57,8 @@ class ParentUpdate:
 
     Attributes:
         parent: the input Value.
-        local_derivative: d(node)/d(parent) at this point, from the op's own backward rule.
+        local_derivative: d(node)/d(parent) at this point, from the op's own backward rule
+            (``inf`` where it exceeds the largest float but its contribution does not).
         contribution: the upstream grad times the local derivative: what is added to the
             parent's grad (the chain rule).
         grad_after: the parent's grad in this backward pass once the contribution is added.
@@ -96,8 +100,11 @@ class BackwardStep:
     def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, number_format: str = ".4g") -> str:
+    def describe(self, number_format: str | Callable[[float], str] = ".4g") -> str:
         """The step in one or a few lines of plain text.
+
+        ``number_format`` is a format spec or a function from a float to its text (drawings
+        pass theirs, so a caption writes numbers as the boxes below it do).
 
         Example:
             >>> from autograd_engine import Value
@@ -109,7 +116,7 @@ class BackwardStep:
         """
 
         def num(x: float) -> str:
-            return format(x, number_format)
+            return number_format(x) if callable(number_format) else format(x, number_format)
 
         node = self.node
         op = node._operation
@@ -182,41 +189,39 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
     grads: dict[Value, float] = {root: 1.0}
     for k, node in enumerate(reversed(order)):
         g = grads.get(node, 0.0)
-        op = node._operation
         updates: list[ParentUpdate] = []
-        if g - g != 0.0:  # inf or NaN: a gradient overflowed (at an op node or a leaf)
-            raise DomainError(
-                f"backward step {k + 1}: the gradient arriving at {_name(node)} is {g!r}, "
-                "not a finite float; scale the inputs or the loss down"
-            )
-        if op is not None:
-            parents = node._prev
-            inputs = [p.data for p in parents]
-            try:
-                # the rule backward uses, with the grad arriving here ...
-                terms = op.backward(g, node.data, *inputs)
-                _check_terms(node, terms)  # one term per input, or zip would drop some silently
-                # ... and with grad 1: the local derivatives, since a rule is linear in grad
-                local = op.backward(1.0, node.data, *inputs)
-            except (ArithmeticError, ValueError) as exc:
-                if isinstance(exc, DomainError):
-                    raise
-                raise DomainError(
-                    f"backward step {k + 1} through {op.name} failed at inputs "
-                    f"({', '.join(repr(x) for x in inputs)}): {exc}"
-                ) from None
-            for parent, term, derivative in zip(parents, terms, local):
-                # chain rule: add this use's contribution to what the parent has so far
-                grads[parent] = grads.get(parent, 0.0) + term
-                updates.append(ParentUpdate(parent, float(derivative), float(term), grads[parent]))
+        if g - g != 0.0:  # inf or NaN: a sum of finite terms overflowed
+            raise not_finite_grad_error(node, g)
+        # the rule backward uses, with the grad arriving here ...
+        terms = chain_rule_terms(node, g)
+        # ... and with grad 1: the local derivatives, since a rule is linear in grad
+        local = _local_derivatives(node, g, terms)
+        for parent, term, derivative in zip(node._prev, terms, local):
+            # chain rule: add this use's contribution to what the parent has so far
+            grads[parent] = grads.get(parent, 0.0) + term
+            updates.append(ParentUpdate(parent, derivative, term, grads[parent]))
         yield BackwardStep(k, total, node, g, tuple(updates))
+
+
+def _local_derivatives(node: Value, g: float, terms: tuple[float, ...]) -> tuple[float, ...]:
+    """d(node)/d(input) per input: the rule applied to grad 1. A local derivative beyond the
+    largest float, whose term is finite because the grad arriving is small, shows as inf."""
+    try:
+        return chain_rule_terms(node, 1.0)
+    except DomainError:
+        if not terms or not all(math.isfinite(t) for t in terms):
+            raise
+        sign = math.copysign(1.0, g)
+        return tuple(math.copysign(math.inf, t) * sign for t in terms)
 
 
 def apply_backward_steps(steps: Iterable[BackwardStep]) -> None:
     """Add each step's gradient to its node's ``.grad``, as ``backward()`` does.
 
     With all the steps of a pass this equals ``root.backward()``: every node's grad grows by
-    d(root)/d(node) (so on fresh grads the two give the same numbers).
+    d(root)/d(node) (so on fresh grads the two give the same numbers). All or nothing, as
+    ``backward()``: the steps are all computed first, and if one fails, or a sum overflows, or
+    anything stops the assignments (Ctrl-C), no grad changes.
 
     Example:
         >>> from autograd_engine import Value
@@ -225,8 +230,11 @@ def apply_backward_steps(steps: Iterable[BackwardStep]) -> None:
         >>> a.grad
         6.0
     """
-    for step in steps:
-        step.node.grad = step.node.grad + step.upstream_grad
+    totals: dict[Value, Any] = {}
+    for step in list(steps):  # every step first: a pass that fails part way changes nothing
+        node = step.node
+        totals[node] = grad_sum(node, totals.get(node, node.grad), step.upstream_grad)
+    assign_grads(list(totals), list(totals.values()))
 
 
 def _as_steps(steps: Value | Sequence[BackwardStep], who: str) -> Sequence[BackwardStep]:
@@ -243,34 +251,56 @@ def _as_steps(steps: Value | Sequence[BackwardStep], who: str) -> Sequence[Backw
 
 
 def _check_index(k: Any, steps: Sequence[BackwardStep], who: str) -> int:
+    """The list position of step ``k``, counted from 1 (negative counts from the end)."""
     n = len(steps)
-    if not isinstance(k, int) or isinstance(k, bool) or not -n <= k < n:
+    if not isinstance(k, int) or isinstance(k, bool) or k == 0 or not -n <= k <= n:
         raise IndexError(
-            f"{who}: step should be an int from 0 to {n - 1} (or negative from the end), "
-            f"got {describe(k)}"
+            f"{who}: steps count from 1, as the captions do: step should be an int from 1 to "
+            f"{n} (or from -{n} to -1, counting from the end), got {describe(k)}"
         )
-    return k % n
+    return k - 1 if k > 0 else n + k
 
 
 def filled_grads(steps: Value | Sequence[BackwardStep], k: int) -> dict[Value, float]:
-    """The grads as they stand after step ``k``: the root's seed and every contribution so far.
+    """The grads after step ``k`` (from 1): the root's seed and every contribution so far.
 
-    Nodes that no step up to ``k`` has reached are absent.
+    Nodes that no step up to ``k`` has reached are absent. ``k = -1`` is the last step.
 
     Example:
         >>> from autograd_engine import Value
         >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
         >>> c = a * b
-        >>> filled_grads(list(backward_steps(c)), 0) == {c: 1.0, a: 3.0, b: 2.0}
+        >>> filled_grads(list(backward_steps(c)), 1) == {c: 1.0, a: 3.0, b: 2.0}
         True
     """
     steps = _as_steps(steps, "filled_grads")
-    k = _check_index(k, steps, "filled_grads")
+    last = _check_index(k, steps, "filled_grads")
     grads = {steps[0].node: steps[0].upstream_grad}
-    for step in steps[: k + 1]:
+    for step in steps[: last + 1]:
         for u in step.updates:
             grads[u.parent] = u.grad_after
     return grads
+
+
+def _caption_text(step: BackwardStep, number_format: NumberFormat, lines: int) -> str:
+    """The step's description as a left-aligned label of exactly ``lines`` lines."""
+    text = step.describe(lambda x: number_text(x, number_format)).splitlines()
+    text += ["\u00a0"] * (lines - len(text))  # blank lines keep every caption the same height
+    left = '<BR ALIGN="LEFT"/>'  # a line break that left-aligns the line before it
+    return left.join(html_text(line) for line in text) + left
+
+
+def _frame_sizes(
+    steps: Sequence[BackwardStep], number_format: NumberFormat
+) -> tuple[int, int, int]:
+    """The grad cell width, caption width (points) and caption lines that fit every step."""
+    values = [s.upstream_grad for s in steps] + [u.grad_after for s in steps for u in s.updates]
+    widest_grad = max(text_width(f"grad {number_text(g, number_format)} so far") for g in values)
+    captions = [s.describe(lambda x: number_text(x, number_format)) for s in steps]
+    widest_line = max(text_width(line) for caption in captions for line in caption.splitlines())
+    lines = max(len(caption.splitlines()) for caption in captions)
+    # + padding, and a point for rounding: the widths hold the text in every frame
+    return math.ceil(widest_grad) + 8, math.ceil(widest_line) + 6, lines
 
 
 def draw_backward_step(
@@ -282,42 +312,51 @@ def draw_backward_step(
     format: str = "svg",
     max_nodes: int = 500,
 ) -> Any:
-    """Draw the graph as it stands after step ``k`` of the backward pass.
+    """Draw the graph as it stands after step ``k`` of the backward pass (steps count from 1).
 
     The node of step ``k`` is highlighted (yellow, with the edges it sends grads along in bold);
     the grads it just changed are green; each node shows the grad filled in so far, marked "so
     far" while some node that uses it has still to pass its contribution on; the grads no step
-    has reached yet are blank. Nodes have the same ids as in :func:`draw_dot`, and the grad
-    cell a fixed width, so successive frames keep their layout.
+    has reached yet are blank. The caption is the step's description, with numbers written the
+    way the boxes write them. Every step of one pass is drawn on the same canvas, with every node
+    in the same place (fixed grad cells, captions padded to one size), so frames can be flipped
+    through or animated without anything jumping.
 
     Args:
         steps: ``list(backward_steps(root))``, or the root Value itself.
-        k: the step, from 0 (the root's step) to ``len(steps) - 1``; negative counts from the end.
-        rankdir, number_format, format, max_nodes: as for :func:`draw_dot`.
+        k: the step, from 1 (the root's step) to ``len(steps)``; negative counts from the end
+            (-1 is the last step), as ``steps[k - 1]``.
+        rankdir, number_format, format, max_nodes: as for :func:`~autograd_engine.draw_dot`.
 
     Returns:
-        A ``graphviz.Digraph`` (see :func:`draw_dot`) captioned with the step's description.
+        A ``graphviz.Digraph`` (see :func:`~autograd_engine.draw_dot`) captioned with the
+        step's description ("step k of n: ...").
+
+    Raises:
+        IndexError: ``k`` is 0 or beyond the last step.
+
+    Example:
+        >>> from autograd_engine import Value
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> drawing = draw_backward_step(a * b, 1)
+        >>> "step 1 of 3" in drawing.source
+        True
     """
     steps = _as_steps(steps, "draw_backward_step")
-    k = _check_index(k, steps, "draw_backward_step")
-    _check_options(rankdir, number_format, GRAD_RANGE, max_nodes, "neuron")
+    position = _check_index(k, steps, "draw_backward_step")
+    check_options(rankdir, number_format, GRAD_RANGE, max_nodes, "neuron")
     if len(steps) > max_nodes:
-        raise _too_big(len(steps), max_nodes)
+        raise too_big(len(steps), max_nodes)
     order = [step.node for step in reversed(steps)]  # topological order, as draw_dot numbers it
     index = {node: i for i, node in enumerate(order)}
-    style = _Style(rankdir, number_format, True, False, GRAD_RANGE)
-    grads = filled_grads(steps, k)
+    style = Style(rankdir, number_format, True, False, GRAD_RANGE)
+    grads = filled_grads(steps, position + 1)
     # a grad is complete once every use of its node has passed its contribution on
     uses = Counter(u.parent for step in steps for u in step.updates)
-    received = Counter(u.parent for step in steps[: k + 1] for u in step.updates)
-    current = steps[k]
+    received = Counter(u.parent for step in steps[: position + 1] for u in step.updates)
+    current = steps[position]
     updated = {u.parent for u in current.updates}
-
-    # The grad cell gets the width of the longest grad text of the pass, so frames keep their
-    # layout as grads fill in (about 6 points per character at the font size used).
-    values = [s.upstream_grad for s in steps] + [u.grad_after for s in steps for u in s.updates]
-    longest = max(len(_number_text(g, number_format)) for g in values)
-    width = 6 * (len("grad  so far") + longest) + 8
+    grad_width, caption_width, caption_lines = _frame_sizes(steps, number_format)
     lines: list[str] = []
     for node in order:
         if node in grads:
@@ -325,17 +364,23 @@ def draw_backward_step(
             if received[node] < uses[node]:
                 text += " <I>so far</I>"
         else:
-            text = ""
-        look = _Look(
+            text = "&#160;"  # a blank of the same height: frames keep their layout
+        look = NodeLook(
             text,
             current=node is current.node,
             updated=node in updated and node is not current.node,
-            grad_width=width,
+            grad_width=grad_width,
+            framed=True,
         )
-        lines += _value_node_lines(index, node, style, look)
-    left = '<BR ALIGN="LEFT"/>'  # a line break that left-aligns the line before it
-    caption = left.join(html_text(line) for line in current.describe().splitlines()) + left
-    return _digraph(lines, rankdir, format, caption=caption)
+        lines += value_node_lines(index, node, style, look)
+    caption = (
+        f'<TABLE BORDER="0" CELLPADDING="2"><TR><TD WIDTH="{caption_width}" ALIGN="LEFT">'
+        f"{_caption_text(current, number_format, caption_lines)}</TD></TR></TABLE>"
+    )
+    return make_digraph(lines, rankdir, format, caption=caption)
+
+
+_FRAME_FORMATS = ("png", "svg", "gv")
 
 
 def save_backward_frames(
@@ -344,28 +389,43 @@ def save_backward_frames(
     *,
     image_format: str = "png",
     prefix: str = "step",
+    dpi: float | None = None,
     **options: Any,
 ) -> list[Path]:
-    """Save the drawing after each step as ``step_000.png``, ``step_001.png`` ... in ``directory``.
+    """Save the drawing after each step as ``step_001.png``, ``step_002.png`` ... in ``directory``.
+
+    Steps count from 1, as in the captions. Every frame is rendered before any file is written,
+    and each is written atomically, so a failed render creates nothing. All frames share one
+    canvas size (see :func:`draw_backward_step`).
 
     Args:
         steps: ``list(backward_steps(root))``, or the root Value.
-        directory: where to write (created if missing).
+        directory: where to write (created if missing; ``~`` is expanded).
         image_format: ``"png"`` or ``"svg"`` (or ``"gv"`` for the DOT text).
         prefix: the start of each file name.
+        dpi: dots per inch of PNG frames (96 by default; 300 for print).
         **options: passed to :func:`draw_backward_step` (``rankdir``, ``number_format``).
 
     Returns:
         The paths written, one per step.
     """
     steps = _as_steps(steps, "save_backward_frames")
-    folder = Path(directory)
-    digits = max(3, len(str(len(steps) - 1)))
-    paths = []
-    for k in range(len(steps)):
-        path = folder / f"{prefix}_{k:0{digits}d}.{image_format}"
-        paths.append(save_graph(draw_backward_step(steps, k, **options), path))
-    return paths
+    if image_format not in _FRAME_FORMATS:
+        raise ValueError(
+            f"save_backward_frames: image_format should be one of {', '.join(_FRAME_FORMATS)}, "
+            f"got {describe(image_format)}"
+        )
+    folder = output_path(directory, (), "frames")
+    digits = max(3, len(str(len(steps))))
+    images: list[tuple[Path, bytes | str]] = []
+    for k in range(1, len(steps) + 1):
+        drawing = draw_backward_step(steps, k, **options)
+        path = output_path(folder / f"{prefix}_{k:0{digits}d}.{image_format}", _FRAME_FORMATS)
+        if image_format == "gv":
+            images.append((path, drawing.source))
+        else:
+            images.append((path, render_graph(drawing, image_format, dpi=dpi)))
+    return [write_atomically(path, data) for path, data in images]
 
 
 def save_backward_animation(
@@ -373,18 +433,27 @@ def save_backward_animation(
     path: str | os.PathLike[str],
     *,
     seconds_per_step: float = 1.2,
+    hold_last: float = 3.0,
     **options: Any,
 ) -> Path:
     """Save the whole backward pass as one animated GIF, one frame per step (needs Pillow).
 
-    Frames of different sizes are centred on a white canvas of the largest size.
+    Every frame has the same canvas and layout (see :func:`draw_backward_step`), so nothing
+    jumps between steps; the last frame, with every grad filled in, stays longer. The file is
+    written in one step once every frame is rendered.
 
     Args:
         steps: ``list(backward_steps(root))``, or the root Value.
-        path: the ``.gif`` file to write.
+        path: the ``.gif`` file to write (``~`` is expanded; another suffix is refused).
         seconds_per_step: how long each frame shows.
+        hold_last: how long the last frame shows, in seconds.
         **options: passed to :func:`draw_backward_step`.
+
+    Raises:
+        ValueError: ``path`` does not end in ``.gif``.
+        ImportError: Pillow is not installed.
     """
+    target = output_path(path, ("gif",), "an animation (an animated GIF)")
     try:
         from PIL import Image
     except ImportError:
@@ -397,33 +466,37 @@ def save_backward_animation(
         Image.open(
             io.BytesIO(render_graph(draw_backward_step(steps, k, **options), "png"))
         ).convert("RGB")
-        for k in range(len(steps))
+        for k in range(1, len(steps) + 1)
     ]
+    # the frames are laid out alike; a white canvas of the largest size guards against a
+    # renderer that differs by a pixel
     width = max(f.width for f in frames)
     height = max(f.height for f in frames)
     canvases = []
     for frame in frames:
         canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(frame, ((width - frame.width) // 2, (height - frame.height) // 2))
+        canvas.paste(frame, (0, 0))
         canvases.append(canvas)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    durations = [round(seconds_per_step * 1000)] * (len(canvases) - 1)
+    durations.append(round(max(hold_last, seconds_per_step) * 1000))
+    buffer = io.BytesIO()
     canvases[0].save(
-        out,
+        buffer,
         format="GIF",
         save_all=True,
         append_images=canvases[1:],
-        duration=round(seconds_per_step * 1000),
+        duration=durations,
         loop=0,
     )
-    return out
+    return write_atomically(target, buffer.getvalue())
 
 
 def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> Any:
     """A notebook widget to scrub through the backward pass: a slider and previous/next buttons.
 
-    Each position shows :func:`draw_backward_step`'s drawing and the step's description.
-    Frames are rendered when first shown and then kept.
+    The slider counts steps from 1, as the captions do. Each position shows
+    :func:`draw_backward_step`'s drawing and the step's description. Frames are rendered when
+    first shown and then kept.
 
     Args:
         steps: ``list(backward_steps(root))``, or the root Value.
@@ -444,7 +517,8 @@ def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> A
             "save_backward_frames(root, 'frames/') or save_backward_animation(root, 'pass.gif')"
         ) from None
     steps = _as_steps(steps, "backward_stepper")
-    last = len(steps) - 1
+    total = len(steps)
+    number_format = options.get("number_format")
     frames: dict[int, str] = {}
 
     def frame(k: int) -> str:
@@ -453,20 +527,21 @@ def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> A
             frames[k] = render_graph(drawing, "svg").decode("utf-8")
         return frames[k]
 
-    slider = widgets.IntSlider(value=0, min=0, max=last, description="step", readout=True)
+    slider = widgets.IntSlider(value=1, min=1, max=total, description="step", readout=True)
     previous = widgets.Button(description="previous", icon="arrow-left")
     following = widgets.Button(description="next", icon="arrow-right")
     text = widgets.HTML()
     image = widgets.HTML()
 
     def show(k: int) -> None:
-        text.value = "<pre>" + html_text(steps[k].describe()).replace("<BR/>", "\n") + "</pre>"
+        caption = steps[k - 1].describe(lambda x: number_text(x, number_format))
+        text.value = "<pre>" + caption.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
         image.value = frame(k)
-        previous.disabled = k == 0
-        following.disabled = k == last
+        previous.disabled = k == 1
+        following.disabled = k == total
 
     slider.observe(lambda change: show(change["new"]), names="value")
-    previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
-    following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
-    show(0)
+    previous.on_click(lambda _: setattr(slider, "value", max(1, slider.value - 1)))
+    following.on_click(lambda _: setattr(slider, "value", min(total, slider.value + 1)))
+    show(1)
     return widgets.VBox([widgets.HBox([previous, slider, following]), text, image])

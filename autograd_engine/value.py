@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import autodiff as _autodiff
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
 from .errors import as_float, describe, is_real_number
-from .grad_mode import _GRAD_ENABLED
+from .grad_mode import GRAD_MODE
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -195,7 +195,12 @@ class Value:
 
         Raises:
             DomainError: a derivative is infinite where it is needed (``sqrt`` at 0). Every
-                ``grad`` is left as it was before the call.
+                ``grad`` is left as it was before the call (so is it after any other exception,
+                Ctrl-C included).
+
+        Threads: separate graphs may be back-propagated in separate threads at once; calling
+        ``backward()`` from several threads into graphs that share nodes (one model) is not
+        safe: the passes add into the same ``.grad`` and can lose each other's contributions.
         """
         _autodiff.backward(self, create_graph=create_graph)
 
@@ -280,7 +285,7 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = parents
         out._operation = op
     else:
@@ -317,7 +322,7 @@ def _unary(op: Op, x: Value) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (x,)
         out._operation = op
     else:
@@ -347,7 +352,7 @@ def _binary(op: Op, a: Value | object, b: Value | object) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    if GRAD_MODE.get()[0]:
         out._prev = (a, b)
         out._operation = op
     else:

@@ -11,7 +11,8 @@ Workloads:
     demo step: micrograd's demo training step, word for word but for the accuracy it also
         computes: MLP(2, [16, 16, 1]), 100 moons points (noise 0.1), hinge loss + L2 (alpha
         1e-4) over the parameters, SGD with learning rate 1.0 - 0.9 k / 100. Both models start
-        from the same weights and the run checks that their losses agree.
+        from the same weights and the run checks that their losses agree. Also timed with
+        ``gc_paused()`` around each of our steps, as ``fit`` runs them (same losses, checked).
     compiled demo step: the same steps through autograd_engine.compiled: the graph is built and
         compiled once, then replayed for 100 steps; the time per step includes that trace. The
         run checks that its losses equal the eager ones exactly and that no step fell back to
@@ -28,6 +29,7 @@ Workloads:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import math
 import platform
@@ -48,6 +50,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 import autograd_engine
 from autograd_engine.compiled import compile_graph
+from autograd_engine.nn import gc_paused
 from autograd_engine.nn.data import make_moons
 
 MicroValue = micrograd.engine.Value
@@ -393,9 +396,19 @@ def main(argv: list[str] | None = None) -> int:
     points, y = moons()
     their_model = micrograd_model()
     our_model = our_model_like(their_model)
-    models = {"micrograd": their_model, "autograd_engine": our_model}
-    step_counter = {"micrograd": 0, "autograd_engine": 0}
-    losses: dict[str, list[float]] = {"micrograd": [], "autograd_engine": [], "compiled": []}
+    paused = "autograd_engine, gc paused"  # our step inside gc_paused(), as fit runs it
+    models = {
+        "micrograd": their_model,
+        "autograd_engine": our_model,
+        paused: our_model_like(their_model),
+    }
+    step_counter = {"micrograd": 0, "autograd_engine": 0, paused: 0}
+    losses: dict[str, list[float]] = {
+        "micrograd": [],
+        "autograd_engine": [],
+        paused: [],
+        "compiled": [],
+    }
 
     def demo(engine: str) -> dict[str, float]:
         if engine == "compiled":  # from micrograd's starting weights, the first run's losses kept
@@ -406,12 +419,13 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(demo_steps_per_repeat):
             k = step_counter[engine]
             start = time.perf_counter()
-            losses[engine].append(demo_step(models[engine], value_class(engine), points, y, k))
+            with gc_paused() if engine == paused else contextlib.nullcontext():
+                losses[engine].append(demo_step(models[engine], value_class(engine), points, y, k))
             times.append(time.perf_counter() - start)
             step_counter[engine] += 1
         return {"step": statistics.median(times)}
 
-    result = interleaved(demo, repeats, ("micrograd", "autograd_engine", "compiled"))
+    result = interleaved(demo, repeats, ("micrograd", "autograd_engine", paused, "compiled"))
     mg_step, our_step = result["micrograd"]["step"], result["autograd_engine"]["step"]
     compiled = result["compiled"]
     demo_ratio = mg_step / our_step
@@ -422,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(abs(a - b) / max(abs(a), 1e-300) for a, b in zip(losses["micrograd"], eager_losses))
     compiled_exact = losses["compiled"][: len(eager_losses)] == eager_losses
     check_ok = compiled_exact and worst < 1e-9 and compiled["fallbacks"] == 0
+    check_ok = check_ok and losses[paused] == eager_losses[: len(losses[paused])]
     rows.append(
         (
             "demo training step, s/step",
@@ -430,6 +445,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{demo_ratio:.1f}x",
             f"{compiled['step']:.4f}",
             f"{compiled_ratio:.0f}x",
+        )
+    )
+    paused_step = result[paused]["step"]
+    rows.append(
+        (
+            "demo training step in gc_paused() (as fit runs it), s/step",
+            f"{mg_step:.3f}",
+            f"{paused_step:.4f}",
+            f"{mg_step / paused_step:.1f}x",
+            "",
+            "",
         )
     )
     floors.append(

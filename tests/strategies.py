@@ -29,11 +29,45 @@ POW_EXPONENTS: tuple[float, ...] = (2.0, 3.0, 0.5, -1.0, -2.5, 0.0, 1.5, 1.0)
 LEAKY_SLOPES: tuple[float, ...] = (0.01, 0.2, 1.5)
 
 
+#: Every built-in op class, by name: the subclasses of ``Op`` defined in ``autograd_engine.ops``.
+BUILTIN_OPS: dict[str, type[ops.Op]] = {
+    cls.name: cls
+    for cls in vars(ops).values()
+    if isinstance(cls, type)
+    and issubclass(cls, ops.Op)
+    and cls.__module__ == ops.__name__
+    and cls is not ops.Op
+}
+
+#: The ``Value`` method that applies each built-in op, as a user calls it.
+METHODS: dict[str, str] = {
+    "abs": "__abs__",
+    "add": "__add__",
+    "cos": "cos",
+    "div": "__truediv__",
+    "exp": "exp",
+    "leaky_relu": "leaky_relu",
+    "log": "log",
+    "mul": "__mul__",
+    "neg": "__neg__",
+    "pow": "__pow__",
+    "pow_const": "__pow__",
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "sin": "sin",
+    "softplus": "softplus",
+    "sqrt": "sqrt",
+    "sub": "__sub__",
+    "sum": "sum",
+    "tanh": "tanh",
+}
+
+
 def op_instances() -> list[ops.Op]:
-    """One instance of every op in ``ops.BUILTIN_OPS``, several for the parameterised ones."""
+    """One instance of every op in ``BUILTIN_OPS``, several for the parameterised ones."""
     instances: list[ops.Op] = []
-    for name in sorted(ops.BUILTIN_OPS):
-        cls = ops.BUILTIN_OPS[name]
+    for name in sorted(BUILTIN_OPS):
+        cls = BUILTIN_OPS[name]
         if cls is ops.PowConst:
             instances += [ops.PowConst(c) for c in POW_EXPONENTS]
         elif cls is ops.LeakyRelu:
@@ -58,8 +92,8 @@ def n_inputs(op: ops.Op) -> int:
 
 
 def apply_via_method(op: ops.Op, args: Sequence[Value]) -> Value:
-    """Apply ``op`` the way a user does: through its ``Value`` method (``op.method``)."""
-    method = getattr(Value, op.method)
+    """Apply ``op`` the way a user does: through its ``Value`` method (``METHODS``)."""
+    method = getattr(Value, METHODS[op.name])
     if isinstance(op, ops.PowConst):
         return method(args[0], op.exponent)  # type: ignore[no-any-return]
     if isinstance(op, ops.LeakyRelu):
@@ -146,7 +180,7 @@ def _rule_pow_const(b: Backend, step: Step, a: Any) -> Any:
     return positive(a) ** c
 
 
-#: How each op of ``ops.BUILTIN_OPS`` appears in a generated expression, for any backend.
+#: How each op of ``BUILTIN_OPS`` appears in a generated expression, for any backend.
 RULES: dict[str, Callable[..., Any]] = {
     "add": lambda b, s, x, y: x + y,
     "sub": lambda b, s, x, y: x - y,
@@ -261,7 +295,7 @@ def pow_exponent_is_exactly_zero(expr: Expression) -> bool:
 
 
 ALL_OP_NAMES: tuple[str, ...] = tuple(sorted(RULES))
-_UNARY = frozenset(name for name in RULES if ops.BUILTIN_OPS[name].arity == 1)
+_UNARY = frozenset(name for name in RULES if BUILTIN_OPS[name].arity == 1)
 _CONSTANTS = st.sampled_from((-2.5, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0))
 INPUT_FLOATS = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 

@@ -6,7 +6,10 @@ Expected gradients are worked out by hand in the comments.
 from __future__ import annotations
 
 import math
+import sys
+import threading
 
+import pytest
 from hypothesis import given
 from strategies import OURS, Expression, evaluate, expressions, reference_values
 
@@ -127,6 +130,25 @@ def test_second_backward_doubles_every_gradient_on_random_graphs(expr: Expressio
     assert [n.grad for n in nodes] == [2 * g for g in first]
 
 
+@given(expressions())
+def test_the_checked_path_gives_the_fast_paths_floats_bit_for_bit(expr: Expression) -> None:
+    # backward's inline loop hands a pass to the checked loop (chain_rule_terms per node) when
+    # something is unusual, here earlier grads that are numpy zeros; both add the same floats
+    # in the same order, so the grads agree to the bit, as Python floats
+    np = pytest.importorskip("numpy")
+    reference_values(expr)
+    out = evaluate(expr, OURS, [Value(x) for x in expr.inputs])
+    nodes = topological_order(out)
+    out.backward()
+    fast = [n.grad for n in nodes]
+    for n in nodes:
+        n.grad = np.float64(0.0)
+    out.backward()
+    assert [n.grad for n in nodes] == fast
+    assert [math.copysign(1.0, n.grad) for n in nodes] == [math.copysign(1.0, g) for g in fast]
+    assert all(type(n.grad) is float for n in nodes)
+
+
 def test_backward_from_two_roots_adds_their_gradients() -> None:
     x = Value(3.0)
     y1 = x * x  # 2x = 6
@@ -207,3 +229,33 @@ def test_wide_sum_with_weights_is_a_neuron() -> None:
     local = 1.0 - out.data**2
     assert all(math.isclose(w.grad, x.data * local, rel_tol=1e-12) for w, x in zip(ws, xs))
     assert math.isclose(b.grad, local, rel_tol=1e-12)
+
+
+def test_separate_graphs_back_propagated_in_threads_at_once_give_the_serial_gradients() -> None:
+    # The README's claim: separate graphs in separate threads are safe (a shared graph is not).
+    def gradients(seed: int) -> list[float]:
+        xs = [Value(0.1 * (seed + i) - 0.7) for i in range(6)]
+        for _ in range(30):  # repeated passes, so that the threads interleave inside backward
+            for x in xs:
+                x.grad = 0.0
+            h = [(xs[i] * xs[i + 1] + 0.5).tanh() for i in range(5)]
+            loss = Value.sum([(v - 0.25) ** 2 for v in h]) + xs[0].exp()
+            loss.backward()
+        return [x.grad for x in xs]
+
+    expected = {seed: gradients(seed) for seed in range(8)}
+    results: dict[int, list[float]] = {}
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [
+            threading.Thread(target=lambda s=seed: results.__setitem__(s, gradients(s)))
+            for seed in expected
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        sys.setswitchinterval(switch)
+    assert results == expected

@@ -127,10 +127,6 @@ def close(a: float, b: float, tol: float = 1e-6) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
 
 
-def test_user_ops_are_not_added_to_the_builtin_registry() -> None:
-    assert not {"my_softplus", "hypot", "logit"} & set(ops.BUILTIN_OPS)
-
-
 @pytest.mark.parametrize("op", USER_OPS, ids=lambda op: op.name)
 @given(data=st.data())
 def test_user_op_first_derivatives_match_central_differences_and_autograd(
@@ -245,6 +241,7 @@ def test_a_user_op_outside_its_domain_raises_a_domain_error_naming_it() -> None:
 
 
 def test_a_user_op_is_drawn_with_its_symbol() -> None:
+    pytest.importorskip("graphviz")
     out = softplus(hypot(Value(1.0, label="a"), Value(2.0, label="b")))
     out.backward()
     source = draw_dot(out).source
@@ -277,6 +274,7 @@ def test_the_custom_ops_docs_page_runs_and_prints_what_it_says(
 ) -> None:
     """Every python block of docs/custom_ops.md, run in order: its output is the one shown (the
     ``# ...`` lines at the left margin, or the ``text`` block right after it)."""
+    pytest.importorskip("graphviz")  # the page draws a graph
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```(python|text)\n(.*?)```", DOCS_PAGE.read_text(encoding="utf-8"), re.S)
     namespace: dict[str, Any] = {"__name__": "docs_custom_ops"}

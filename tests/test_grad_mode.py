@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 
 import pytest
 from strategies import apply_via_method, n_inputs, op_id, op_instances
@@ -242,3 +242,109 @@ def test_no_grad_in_one_asyncio_task_does_not_affect_another() -> None:
 
     asyncio.run(main())
     assert seen == {"no_grad task": False, "other task": True}
+
+
+# -- decorating generators and coroutines (as PyTorch's no_grad does) ---------------------------
+
+
+def test_no_grad_on_a_generator_function_holds_while_its_body_runs_only() -> None:
+    x = Value(2.0)
+
+    @no_grad()
+    def products() -> Iterator[tuple[bool, bool]]:
+        for k in range(3):
+            # the body runs under no_grad, resumed after each yield too
+            sent = yield _records(x * k), is_grad_enabled()
+            assert sent is None
+
+    seen = []
+    for item in products():
+        seen.append(item)
+        assert is_grad_enabled()  # the caller's mode holds while the generator is paused
+        assert _records(x * 2)
+    assert seen == [(False, False)] * 3
+    assert products.__name__ == "products"
+
+
+def test_no_grad_generator_passes_sent_values_thrown_errors_close_and_its_return_value() -> None:
+    log: list[object] = []
+
+    @no_grad()
+    def echo() -> Generator[int, int, str]:
+        try:
+            received = yield 1
+            log.append((received, is_grad_enabled()))
+            try:
+                yield 2
+            except ValueError as exc:
+                log.append((str(exc), is_grad_enabled()))
+            yield 3
+        finally:
+            log.append(("closed", is_grad_enabled()))
+        return "done"
+
+    gen = echo()
+    assert next(gen) == 1
+    assert gen.send(10) == 2
+    assert gen.throw(ValueError("boom")) == 3
+    gen.close()
+    assert log == [(10, False), ("boom", False), ("closed", False)]
+    assert is_grad_enabled()
+
+    def drain() -> Generator[int, int, str]:
+        return (yield from echo())
+
+    outer = drain()
+    assert [next(outer), outer.send(0), next(outer)] == [1, 2, 3]
+    with pytest.raises(StopIteration) as stop:
+        next(outer)
+    assert stop.value.value == "done"
+
+
+def test_enable_grad_on_a_generator_records_inside_an_outer_no_grad() -> None:
+    x = Value(2.0)
+
+    @enable_grad()
+    def recording() -> Iterator[bool]:
+        yield _records(x * 3)
+
+    with no_grad():
+        assert list(recording()) == [True]
+        assert not _records(x * 3)
+
+
+def test_no_grad_on_an_async_function_holds_across_awaits_in_that_task_only() -> None:
+    seen: dict[str, bool] = {}
+
+    @no_grad()
+    async def evaluate(inside: asyncio.Event, done: asyncio.Event) -> bool:
+        inside.set()
+        await done.wait()  # another task runs meanwhile, recording as usual
+        return _records(Value(1.0) * 2)
+
+    async def other(inside: asyncio.Event, done: asyncio.Event) -> None:
+        await inside.wait()
+        seen["other task"] = _records(Value(1.0) * 2)
+        done.set()
+
+    async def main() -> None:
+        inside, done = asyncio.Event(), asyncio.Event()
+        result, _ = await asyncio.gather(evaluate(inside, done), other(inside, done))
+        seen["decorated"] = result
+        seen["after"] = is_grad_enabled()
+
+    asyncio.run(main())
+    assert seen == {"other task": True, "decorated": False, "after": True}
+    assert evaluate.__name__ == "evaluate"
+
+
+def test_no_grad_on_an_async_generator_holds_while_its_body_runs_only() -> None:
+    @no_grad()
+    async def modes() -> AsyncIterator[bool]:
+        for _ in range(2):
+            yield is_grad_enabled()
+
+    async def main() -> list[tuple[bool, bool]]:
+        return [(inside, is_grad_enabled()) async for inside in modes()]
+
+    assert asyncio.run(main()) == [(False, True), (False, True)]

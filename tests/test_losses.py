@@ -25,6 +25,9 @@ from autograd_engine import (
     no_grad,
     softmax,
 )
+from autograd_engine.compiled import compile_graph
+from autograd_engine.nn import one_hot
+from autograd_engine.nn.losses import LOGSUMEXP
 
 # -- values ------------------------------------------------------------------------------------
 
@@ -187,7 +190,7 @@ def test_cross_entropy_rejects_out_of_range_and_non_integer_targets() -> None:
     with pytest.raises(ValueError, match="class index from 0 to 2, got int 3"):
         cross_entropy_loss([1.0, 2.0, 3.0], 3)
     with pytest.raises(ValueError, match=r"got float 1\.0"):
-        cross_entropy_loss([[1.0, 2.0]], [1.0])  # type: ignore[list-item]
+        cross_entropy_loss([[1.0, 2.0]], [1.0])
 
 
 def test_unknown_reduction_is_rejected() -> None:
@@ -339,3 +342,84 @@ def test_losses_at_logits_of_1000_match_pytorch() -> None:
     assert ours.data == pytest.approx(theirs.item(), rel=1e-15)
     ours_grads = [v.grad for row in values for v in row]
     assert ours_grads == pytest.approx(tz.grad.flatten().tolist(), abs=1e-15)
+
+
+# -- targets as rows of probabilities, and logsumexp as one node ------------------------------
+
+
+def test_cross_entropy_with_one_hot_rows_equals_class_indices_bit_for_bit() -> None:
+    rng = random.Random(3)
+    rows = [[rng.uniform(-3, 3) for _ in range(4)] for _ in range(5)]
+    labels = [rng.randrange(4) for _ in range(5)]
+    results = []
+    for targets in (
+        labels,
+        one_hot(labels, 4),
+        [[Value(t) for t in r] for r in one_hot(labels, 4)],
+    ):
+        values = [[Value(z) for z in row] for row in rows]
+        loss = cross_entropy_loss(values, targets)
+        loss.backward()
+        results.append((loss.data, [v.grad for row in values for v in row]))
+    assert results[0] == results[1] == results[2]
+
+
+def test_cross_entropy_with_soft_targets_is_the_expected_negative_log_probability() -> None:
+    zs, ts = [0.5, -1.0, 2.0], [0.2, 0.3, 0.5]
+    log_probs = [lp.data for lp in log_softmax(zs)]
+    expected = -sum(t * lp for t, lp in zip(ts, log_probs))
+    assert cross_entropy_loss(zs, ts).data == pytest.approx(expected, rel=1e-14)
+
+
+def test_cross_entropy_rejects_target_rows_that_are_not_probabilities() -> None:
+    with pytest.raises(ValueError, match="summing to 1"):
+        cross_entropy_loss([1.0, 2.0], [0.5, 0.6])
+    with pytest.raises(ValueError, match="summing to 1"):
+        cross_entropy_loss([1.0, 2.0], [1.5, -0.5])
+    with pytest.raises(ValueError, match="row of 3 numbers"):
+        cross_entropy_loss([[1.0, 2.0, 3.0]], [[1.0, 0.0]])
+
+
+def test_one_hot_puts_a_one_at_each_label() -> None:
+    assert one_hot(1, classes=3) == [0.0, 1.0, 0.0]
+    assert one_hot([2, 0], classes=3) == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match="from 0 to 2, got 3"):
+        one_hot([3], classes=3)
+    with pytest.raises(TypeError, match="class indices"):
+        one_hot([1.0], classes=3)  # type: ignore[list-item]
+
+
+def test_logsumexp_is_one_node_whose_gradient_is_the_softmax() -> None:
+    zs = [Value(0.5), Value(-1.0), Value(2.0)]
+    out = logsumexp(zs)
+    assert out._prev == tuple(zs) and out._op == LOGSUMEXP.symbol
+    out.backward()
+    assert [z.grad for z in zs] == pytest.approx([p.data for p in softmax([0.5, -1.0, 2.0])])
+
+
+def test_logsumexp_second_derivative_matches_the_softmax_jacobian() -> None:
+    zs = [Value(0.5), Value(-1.0), Value(2.0)]
+    logsumexp(zs).backward(create_graph=True)
+    first = zs[0].grad
+    assert isinstance(first, Value)
+    for z in zs:
+        z.grad = 0.0
+    first.backward()
+    p = [q.data for q in softmax([0.5, -1.0, 2.0])]
+    assert [z.grad for z in zs] == pytest.approx([p[0] * (1 - p[0]), -p[0] * p[1], -p[0] * p[2]])
+
+
+def test_compiled_cross_entropy_shifts_by_the_largest_logit_of_each_new_input() -> None:
+    # the shift is computed inside the logsumexp node, so logits far from the traced ones (where
+    # a shift frozen at compile time would overflow exp) give the eager engine's numbers
+    w = Value(1.0)
+    xs = [Value(0.0), Value(1.0), Value(-1.0)]
+    loss = cross_entropy_loss([w * x for x in xs], [Value(0.0), Value(1.0), Value(0.0)])
+    program = compile_graph(loss, [w], xs)
+    new = [800.0, 1000.0, -1000.0]
+    fresh = [Value(x) for x in new]
+    eager = cross_entropy_loss([w * x for x in fresh], [0.0, 1.0, 0.0])
+    w.grad = 0.0
+    eager.backward()
+    assert program.value_and_grad(new) == (eager.data, [w.grad])
+    assert program.replays == 0

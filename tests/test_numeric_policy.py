@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from autograd_engine import DomainError, Op, Value, grad, topological_order
+from autograd_engine.stepper import apply_backward_steps, backward_steps
 
 np = pytest.importorskip("numpy")
 
@@ -386,3 +387,206 @@ def test_an_overflow_adding_back_grads_left_by_a_create_graph_pass_changes_no_gr
     with pytest.raises(DomainError, match="No grad was changed"):
         y.backward()  # x's sum is fine, c's sum 1e308 + 1e308 overflows
     assert all(v.grad is g for v, g in before.items())
+
+
+# -- the policy on every path that writes a grad, for a backward term of any type ----------------
+
+
+class _OddTerms(Op):
+    """a * b whose rule returns what ``make(grad, a, b)`` gives instead of its two terms."""
+
+    name = "odd_terms"
+    symbol = "*?"
+    arity = 2
+
+    def __init__(self, make: Callable[[Any, Any, Any], Any]) -> None:
+        self.make = make
+
+    def forward(self, a: float, b: float) -> float:
+        return a * b
+
+    def backward(self, grad: Any, out: Any, a: Any, b: Any) -> Any:
+        return self.make(grad, a, b)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+def _paths(out: Value, xs: list[Value]) -> dict[str, Callable[[], object]]:
+    """Every way to differentiate through ``out`` (its grad is set to 1 for the manual step)."""
+
+    def manual() -> None:
+        out.grad = 1.0
+        out._backward()
+
+    return {
+        "backward": out.backward,
+        "backward(create_graph)": lambda: out.backward(create_graph=True),
+        "grad": lambda: grad(out, xs),
+        "grad(create_graph)": lambda: grad(out, xs, create_graph=True),
+        "_backward": manual,
+        "backward_steps": lambda: list(backward_steps(out)),
+        "apply_backward_steps": lambda: apply_backward_steps(backward_steps(out)),
+    }
+
+
+# terms that are real numbers of another type: each converted to a float as forward results are
+REAL_TERMS = {
+    "numpy float32": lambda g, a, b: (np.float32(0.1) * _data(g), np.float32(3.0)),
+    "numpy float64": lambda g, a, b: (np.float64(0.1), np.float64(2.5)),
+    "int and bool": lambda g, a, b: (3, True),
+    "Fraction": lambda g, a, b: (Fraction(1, 3), Fraction(-7, 2)),
+    "list": lambda g, a, b: [0.25, 0.5],
+}
+
+# anything else: a TypeError naming the op, and no grad changed
+BAD_TERMS = {
+    "complex": lambda g, a, b: (_data(g) * (2 + 0j), g * b),
+    "set": lambda g, a, b: {g * b, g * a},
+    "dict": lambda g, a, b: {"a": g * b, "b": g * a},
+    "str": lambda g, a, b: ("0.5", g),
+    "None": lambda g, a, b: (None, g),
+    "a bare number": lambda g, a, b: g * b,
+    "a generator": lambda g, a, b: (t for t in (g * b, g * a)),
+    "three terms": lambda g, a, b: (g, g, g),
+}
+
+
+@pytest.mark.parametrize("kind", list(REAL_TERMS))
+def test_a_real_term_of_any_type_becomes_a_float_on_every_path(kind: str) -> None:
+    op = _OddTerms(REAL_TERMS[kind])
+    expected = [float(t) for t in REAL_TERMS[kind](1.0, 2.0, 3.0)]
+    for name in _paths(op(Value(2.0), Value(3.0)), []):
+        xs = [Value(2.0), Value(3.0)]
+        out = op(*xs)
+        result = _paths(out, xs)[name]()
+        if name.startswith("grad"):
+            got = [_data(g) for g in result]  # type: ignore[union-attr]
+        elif name == "backward_steps":
+            got = [u.contribution for u in result[0].updates]  # type: ignore[index]
+        else:
+            got = [_data(x.grad) for x in xs]
+        assert got == expected, name
+        assert all(type(g) is float for g in got), name
+        if name in ("backward", "_backward", "apply_backward_steps"):
+            assert all(type(x.grad) is float for x in xs), name
+
+
+@pytest.mark.parametrize("kind", list(BAD_TERMS))
+def test_a_term_that_is_not_a_real_number_raises_naming_the_op_on_every_path(kind: str) -> None:
+    op = _OddTerms(BAD_TERMS[kind])
+    for name in _paths(op(Value(2.0), Value(3.0)), []):
+        xs = [Value(2.0), Value(3.0)]
+        for x in xs:
+            x.grad = 0.5
+        out = op(*xs)
+        with pytest.raises(TypeError, match=r"_OddTerms\.backward") as info:
+            _paths(out, xs)[name]()
+        assert "No grad was changed" in str(info.value), name
+        assert [x.grad for x in xs] == [0.5, 0.5], name
+
+
+def test_a_float_pass_refuses_a_value_term_naming_the_op() -> None:
+    held = Value(2.0)
+    op = _OddTerms(lambda g, a, b: (g * held, g * a))  # a Value, where floats are expected
+    xs = [Value(2.0), Value(3.0)]
+    out = op(*xs)
+    for name, differentiate in _paths(out, xs).items():
+        if "create_graph" in name:  # Values are what a create_graph pass expects
+            continue
+        for x in xs:
+            x.grad = 0.0
+        with pytest.raises(TypeError, match=r"_OddTerms.backward returned Value"):
+            differentiate()
+        assert [x.grad for x in xs] == [0.0, 0.0], name
+    assert [g.data for g in grad(out, xs, create_graph=True)] == [2.0, 2.0]  # 1 * held, 1 * a
+
+
+def test_manual_backward_step_that_would_store_inf_raises_and_changes_nothing() -> None:
+    x = Value(1.0, label="x")
+    y = x * 1e308
+    y.grad = 10.0  # the term for x, 10 * 1e308, overflows
+    with pytest.raises(DomainError, match="label 'x'"):
+        y._backward()
+    assert (x.grad, y._prev[1].grad) == (0.0, 0.0)
+    y.grad = 1.0
+    x.grad = 1e308  # the term fits, the sum 1e308 + 1e308 does not
+    with pytest.raises(DomainError, match="zero_grad"):
+        y._backward()
+    assert (x.grad, y._prev[1].grad) == (1e308, 0.0)
+
+
+def test_apply_backward_steps_is_all_or_nothing() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt() + Value(2.0) * 3.0  # the sqrt's step fails after the other steps
+    earlier = {n: n.grad for n in topological_order(y)}
+    with pytest.raises(DomainError, match="sqrt"):
+        apply_backward_steps(backward_steps(y))
+    assert {n: n.grad for n in topological_order(y)} == earlier
+    w = Value(1.0)
+    z = w * 1e308
+    w.grad = 1e308
+    with pytest.raises(DomainError, match="zero_grad"):
+        apply_backward_steps(backward_steps(z))  # w's 1e308 + 1e308 overflows, z's is fine
+    assert (w.grad, z.grad) == (1e308, 0.0)
+
+
+# -- rounding: the rules multiply in PyTorch's order, so tiny gradients do not underflow ---------
+
+EXTREME_POWERS = [  # (x, c, grad): grad * c underflows, c * x ** (c - 1) does not
+    (1e-280, 0.1, 1e-323),
+    (1e-10, 0.5, 5e-324),
+    (1e-280, 0.5, 1e-320),
+    (1e-100, -1.0, 1e-300),
+    (3.0, 2.0, 1e-320),
+]
+EXTREME_QUOTIENTS = [  # (a, b, grad): grad * out underflows, out / b does not
+    (1e-300, 1e-100, 1e-200),
+    (3e-160, 1e-150, 1e-160),
+    (1e-170, 1e-10, 1e-150),  # grad * out is subnormal: digits lost
+]
+
+
+def _torch_gradients(f: Callable[..., Any], inputs: list[float], g: float) -> list[float]:
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    f(*ts).backward(torch.tensor(g, dtype=torch.float64))
+    return [t.grad.item() for t in ts]
+
+
+def _our_gradients(f: Callable[..., Value], inputs: list[float], g: float) -> list[float]:
+    xs = [Value(x) for x in inputs]
+    out = f(*xs)
+    out.grad = g
+    out._backward()
+    via_backward = [x.grad for x in xs]
+    assert grad(out * g, xs) == via_backward  # the same numbers through a whole pass
+    return via_backward
+
+
+@pytest.mark.parametrize("x, c, g", EXTREME_POWERS)
+def test_power_rule_does_not_underflow_where_pytorch_does_not(x: float, c: float, g: float) -> None:
+    ours = _our_gradients(lambda v: v**c, [x], g)
+    assert ours == _torch_gradients(lambda t: t**c, [x], g)
+    assert ours[0] != 0.0
+
+
+@pytest.mark.parametrize("a, b, g", EXTREME_QUOTIENTS)
+def test_division_rule_does_not_underflow_where_pytorch_does_not(
+    a: float, b: float, g: float
+) -> None:
+    ours = _our_gradients(lambda u, v: u / v, [a, b], g)
+    assert ours == _torch_gradients(lambda u, v: u / v, [a, b], g)
+    assert ours[1] != 0.0
+
+
+@pytest.mark.parametrize("bad", ["0.5", None, 1j, [1.0]], ids=["str", "None", "complex", "list"])
+def test_a_grad_that_is_not_a_number_is_reported_and_nothing_changes(bad: object) -> None:
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    x.grad = bad
+    with pytest.raises(TypeError, match="is not a number") as info:
+        y.backward()
+    assert "zero_grad" in str(info.value)
+    assert x.grad is bad and y.grad == 0.0

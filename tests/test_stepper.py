@@ -4,8 +4,10 @@ animation and the notebook widget."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,8 @@ from autograd_engine.stepper import (
     save_backward_animation,
     save_backward_frames,
 )
-from autograd_engine.viz.dot import HIGHLIGHT, UPDATED, readable_number
+from autograd_engine.viz.nodes import HIGHLIGHT, UPDATED, readable_number
+from autograd_engine.viz.render import RenderError
 
 pytest.importorskip("graphviz")
 
@@ -196,7 +199,9 @@ def test_overflowing_gradient_raises_domain_error() -> None:
     out = u * 1e200 * 1e200  # data 1e100 is fine; d out / d u = 1e400 overflows
     with pytest.raises(DomainError):
         out.backward()
-    with pytest.raises(DomainError, match="arriving at u is inf, not a finite float"):
+    with pytest.raises(
+        DomainError, match=r"gradient of the leaf 1e-300 \(label 'u'\) is not finite"
+    ):
         list(backward_steps(out))
 
 
@@ -215,12 +220,15 @@ def test_bad_arguments_raise_clear_errors() -> None:
     root = Value(1.0) * 2
     with pytest.raises(TypeError, match=r"list\(backward_steps\(root\)\)"):
         draw_backward_step(backward_steps(root), 0)  # type: ignore[arg-type]
-    with pytest.raises(IndexError, match="from 0 to 2"):
-        draw_backward_step(root, 3)
+    with pytest.raises(IndexError, match=r"steps count from 1, as the captions do: .* from 1 to 3"):
+        draw_backward_step(root, 0)
+    with pytest.raises(IndexError, match="from 1 to 3"):
+        draw_backward_step(root, 4)
 
 
 # -- frames ----------------------------------------------------------------------------------------
 
+SVG = "{http://www.w3.org/2000/svg}"
 NODE = re.compile(r"^\t(n\d+) \[label=<(.*)> shape=plain\]$", re.M)
 
 
@@ -253,8 +261,8 @@ def test_frame_k_shows_exactly_the_grads_filled_so_far(expr: Expression) -> None
     root = build(expr)
     steps = list(backward_steps(root))
     order = topological_order(root)
-    for k in range(len(steps)):
-        expected = partial_backward(root, k)
+    for k in range(1, len(steps) + 1):  # steps count from 1
+        expected = partial_backward(root, k - 1)
         shown = grad_cells(draw_backward_step(steps, k).source)
         assert len(shown) == len(order)
         for i, node in enumerate(order):
@@ -263,7 +271,7 @@ def test_frame_k_shows_exactly_the_grads_filled_so_far(expr: Expression) -> None
                 assert re.fullmatch(r"grad [^<]*( <I>so far</I>)?", cell)
                 assert cell.split()[1] == readable_number(expected[node])
             else:
-                assert cell == ""
+                assert cell == "&#160;"  # blank, but as high as a line of text
 
 
 def test_frame_highlights_the_current_node_and_marks_unfinished_grads() -> None:
@@ -272,17 +280,17 @@ def test_frame_highlights_the_current_node_and_marks_unfinished_grads() -> None:
     b.label = "b"
     out = a + b  # a is used twice: by b and by out
     steps = list(backward_steps(out))  # out, b, const 2, a
-    source = draw_backward_step(steps, 0).source
+    source = draw_backward_step(steps, 1).source
     labels = dict(NODE.findall(source))
     # topological order: a, 2, b, out
     assert f'BGCOLOR="{HIGHLIGHT}"' in labels["n3"]  # out is being processed
     assert f'BGCOLOR="{UPDATED}"' in labels["n0"] and f'BGCOLOR="{UPDATED}"' in labels["n2"]
-    assert "grad 1.0000 <I>so far</I>" in labels["n0"]  # b has not passed its share on yet
+    assert "grad 1 <I>so far</I>" in labels["n0"]  # b has not passed its share on yet
     assert 'style=filled fillcolor="' + HIGHLIGHT in source  # the op node too
     assert "step 1 of 4" in source  # the caption
-    after_b = dict(NODE.findall(draw_backward_step(steps, 1).source))
-    assert "grad 3.0000</TD>" in after_b["n0"]  # complete: 1 + 2
-    assert draw_backward_step(steps, -1).source == draw_backward_step(steps, 3).source
+    after_b = dict(NODE.findall(draw_backward_step(steps, 2).source))
+    assert "grad 3</TD>" in after_b["n0"]  # complete: 1 + 2
+    assert draw_backward_step(steps, -1).source == draw_backward_step(steps, 4).source
 
 
 def test_frames_use_the_same_node_ids_as_draw_dot() -> None:
@@ -300,7 +308,7 @@ def test_frames_use_the_same_node_ids_as_draw_dot() -> None:
 def test_frames_are_saved_as_one_png_per_step(tmp_path: Path) -> None:
     loss, _ = micrograd_example()
     paths = save_backward_frames(loss, tmp_path / "frames")
-    assert [p.name for p in paths] == [f"step_{k:03d}.png" for k in range(7)]
+    assert [p.name for p in paths] == [f"step_{k:03d}.png" for k in range(1, 8)]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svgs = save_backward_frames(loss, tmp_path, image_format="svg", rankdir="TB")
@@ -315,7 +323,93 @@ def test_animation_has_one_frame_per_step(tmp_path: Path) -> None:
     with image.open(path) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == len(list(backward_steps(out)))
-        assert gif.info["duration"] == 500
+        durations = []
+        for frame in range(gif.n_frames):
+            gif.seek(frame)
+            durations.append(gif.info["duration"])
+    assert durations[:-1] == [500] * (len(durations) - 1)
+    assert durations[-1] == 3000  # the finished pass stays on screen longer
+
+
+def test_animation_refuses_a_suffix_other_than_gif_and_creates_nothing(tmp_path: Path) -> None:
+    a = Value(2.0, label="a")
+    with pytest.raises(ValueError, match=r"suffix '\.png' .* use one of \.gif"):
+        save_backward_animation(a * a, tmp_path / "new" / "x.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_animation_expands_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("PIL.Image")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    path = save_backward_animation(Value(2.0) * 3, "~/pass.gif")
+    assert path == tmp_path / "pass.gif" and path.read_bytes()[:6] == b"GIF89a"
+
+
+def geometry(svg: str) -> list[tuple[str, ...]]:
+    """The canvas size, and each node's name with the centre of what it draws.
+
+    (Centres, not extents: a highlighted frame's border is drawn with a thicker line.)
+    """
+    root = ET.fromstring(svg)
+    shapes: list[tuple[str, ...]] = [(root.get("width", ""), root.get("height", ""))]
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "node":
+            continue
+        points = [
+            tuple(map(float, pair.split(",")))
+            for element in group
+            for pair in element.get("points", "").split()
+        ]
+        points += [(float(e.get("cx", "0")), float(e.get("cy", "0"))) for e in group if e.get("cx")]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        title = group.find(f"{SVG}title")
+        centre = f"{(min(xs) + max(xs)) / 2:.2f},{(min(ys) + max(ys)) / 2:.2f}"
+        shapes.append((title.text or "" if title is not None else "", centre))
+    return shapes
+
+
+def test_every_frame_has_the_same_canvas_and_layout(tmp_path: Path) -> None:
+    # captions of 2 and 3 lines, grads of different lengths, a highlighted node moving along
+    a, b = Value(0.5, label="a"), Value(-1.5, label="b")
+    out = (a * b + a).tanh() * Value(123.25, label="scale")
+    out.label = "out"
+    paths = save_backward_frames(out, tmp_path, image_format="svg")
+    layouts = [geometry(p.read_text(encoding="utf-8")) for p in paths]
+    assert len(layouts[0]) == 1 + 7 + 4  # the canvas, 7 values, 4 ops
+    assert all(layout == layouts[0] for layout in layouts)
+
+
+def test_frames_are_all_rendered_before_any_file_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_engine.viz import render_graph as real
+
+    calls = []
+
+    def fails_on_the_third(drawing: object, format: str = "svg", **options: object) -> bytes:
+        calls.append(format)
+        if len(calls) == 3:
+            raise RenderError("renderer failed")
+        return real(drawing, format, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("autograd_engine.stepper.render_graph", fails_on_the_third)
+    loss, _ = micrograd_example()
+    with pytest.raises(RenderError):
+        save_backward_frames(loss, tmp_path / "frames")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_caption_and_boxes_write_every_number_by_one_rule() -> None:
+    a = Value(3.0, label="a")
+    out = (a * 2).tanh()  # saturated: d out / d a is about -7e-05 * -1 ... a tiny number
+    out.label = "out"
+    steps = list(backward_steps(out))
+    source = draw_backward_step(steps, 2).source  # the * node passes its tiny grad to a
+    tiny = steps[1].updates[0].grad_after
+    assert abs(tiny) < 1e-4
+    assert f"grad now {readable_number(tiny)}" in source  # in the caption
+    assert f"grad {readable_number(tiny)}</TD>" in source  # in a's box
 
 
 def test_widget_scrubs_through_the_steps_with_slider_and_buttons() -> None:
@@ -325,15 +419,15 @@ def test_widget_scrubs_through_the_steps_with_slider_and_buttons() -> None:
     assert isinstance(box, widgets.VBox)
     controls, text, image = box.children
     previous, slider, following = controls.children
-    assert (slider.min, slider.max, slider.value) == (0, 6, 0)
+    assert (slider.min, slider.max, slider.value) == (1, 7, 1)  # steps count from 1
     assert "<svg" in image.value and "step 1 of 7" in text.value
     assert previous.disabled and not following.disabled
     following.click()
-    assert slider.value == 1 and "step 2 of 7" in text.value
-    slider.value = 6
+    assert slider.value == 2 and "step 2 of 7" in text.value and "step 2 of 7" in image.value
+    slider.value = 7
     assert following.disabled and "step 7 of 7" in text.value
     previous.click()
-    assert slider.value == 5
+    assert slider.value == 6 and "step 6 of 7" in image.value
 
 
 def test_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -347,3 +441,14 @@ def test_backward_step_records_are_immutable() -> None:
     assert isinstance(step, BackwardStep)
     with pytest.raises(AttributeError):
         step.upstream_grad = 2.0  # type: ignore[misc]
+
+
+def test_a_local_derivative_beyond_the_largest_float_shows_as_inf_when_its_term_is_finite() -> None:
+    x = Value(1e-310, label="x")  # d log(x)/dx = 1e310: more than a float holds
+    y = x.log()
+    z = y * 1e-10  # ... but the grad arriving at y is 1e-10, so y's term for x is 1e300
+    z.backward()
+    step = next(s for s in backward_steps(z) if s.node is y)
+    (update,) = step.updates
+    assert update.local_derivative == math.inf
+    assert update.contribution == x.grad == pytest.approx(1e300, rel=1e-12)

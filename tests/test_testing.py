@@ -217,7 +217,7 @@ def test_each_typical_mistake_gets_its_own_hint() -> None:
 def test_check_op_reports_a_blank_as_not_done_without_raising() -> None:
     report = check_op(BlankSigmoid(), reference=Value.sigmoid)
     assert report.status == "not done" and not report
-    text = str(report)
+    text = " ".join(str(report).split())
     assert text.startswith("… Not done yet")
     assert "BlankSigmoid.backward" in text and "your code here" in text
     assert_kind(report)
@@ -520,7 +520,7 @@ def test_check_module_compares_a_standalone_class_with_a_reference_and_restores_
     assert check_module(StandaloneNeuron(3), reference=reference)
     assert [p.data for p in reference.parameters()] == saved
     failed_with(
-        check_module(StandaloneNeuron(4), reference=reference), "has 5 parameter(s)", "has 4"
+        check_module(StandaloneNeuron(4), reference=reference), "[4] neuron inputs", "has [3]"
     )
 
 
@@ -632,7 +632,7 @@ def test_check_backward_names_unset_grads_and_unknown_nodes() -> None:
     def partial(L: Value, d: Value, f: Value) -> None:  # noqa: N803
         L.grad = 1.0
 
-    failed_with(check_backward(partial, tiny_graph), "not set d.grad, f.grad")
+    failed_with(check_backward(partial, tiny_graph), "not set f.grad, d.grad")
 
     def misspelled(L: Value, q: Value) -> None:  # noqa: N803
         L.grad = 1.0
@@ -734,3 +734,13 @@ def test_check_training_step_accepts_a_model_data_and_reference_of_the_authors_c
     assert check_training_step(sse_step, model=model, data=data, reference=sse_step)
     assert not check_training_step(right_step, model=model, data=data, reference=sse_step)
     assert check_training_step(right_step, model=lambda: MLP(1, [2, 1], seed=3), data=data)
+
+
+def test_a_float_function_that_refuses_values_is_still_a_reference() -> None:
+    def strict_tanh(x: Any) -> float:
+        if not isinstance(x, float):
+            raise TypeError(f"strict_tanh() takes a float, got {type(x).__name__}")
+        return math.tanh(x)
+
+    assert check_op(lambda x: x.tanh(), reference=strict_tanh)
+    failed_with(check_op(lambda x: -x.tanh(), reference=strict_tanh), "wrong sign")

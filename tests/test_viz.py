@@ -10,8 +10,14 @@ import pytest
 from strategies import apply_via_method, micrograd_example, n_inputs, op_id, op_instances
 
 from autograd_engine import MLP, Op, Value, draw_dot, draw_graph, ops
-from autograd_engine.viz.dot import grad_color, html_text, readable_number
-from autograd_engine.viz.grouped import _assign_groups, _model_groups
+from autograd_engine.viz.grouped import assign_groups, model_groups
+from autograd_engine.viz.nodes import (
+    RENDERABLE_NODES,
+    grad_color,
+    html_text,
+    norm_color,
+    readable_number,
+)
 
 pytest.importorskip("graphviz")
 
@@ -132,18 +138,18 @@ def test_grads_show_not_computed_yet_until_backward() -> None:
     c = a * b
     before = draw_dot(c).source
     assert before.count("grad <I>not computed yet</I>") == 3
-    assert "grad 0.0000" not in before
+    assert "grad 0<" not in before
     c.backward()
     after = draw_dot(c).source
     assert "not computed yet" not in after
-    assert "grad -3.0000" in after and "grad 2.0000" in after and "grad 1.0000" in after
+    assert "grad -3<" in after and "grad 2<" in after and "grad 1<" in after
     c.zero_grad()
     assert draw_dot(c).source.count("not computed yet") == 3
 
 
 def test_grads_computed_option_overrides_the_rule() -> None:
     c = Value(2.0) * Value(3.0)
-    assert draw_dot(c, grads_computed=True).source.count("grad 0.0000") == 3
+    assert draw_dot(c, grads_computed=True).source.count("grad 0<") == 3
     c.backward()
     assert draw_dot(c, grads_computed=False).source.count("not computed yet") == 3
 
@@ -152,7 +158,20 @@ def test_show_grads_false_draws_data_only() -> None:
     c = Value(2.0) * Value(3.0)
     c.backward()
     source = draw_dot(c, show_grads=False).source
-    assert "grad" not in source and "data 6.0000" in source
+    assert "grad" not in source and "data 6<" in source
+
+
+@pytest.mark.parametrize(
+    "x",
+    [0.0, -0.0, 1.0, -2.0, 0.881373587, -7.3729e-05, 4.9152e-05, 1e-4, 9999.4, 12345.678, 1e300],
+)
+def test_readable_number_keeps_four_significant_digits_and_goes_scientific_by_size_only(
+    x: float,
+) -> None:
+    text = readable_number(x)
+    assert float(text) == pytest.approx(x, rel=5e-4)
+    assert ("e" in text) == (x != 0.0 and not 1e-4 <= abs(x) < 9999.5)
+    assert text != "-0"
 
 
 def test_number_format_spec_and_function() -> None:
@@ -166,15 +185,16 @@ def test_rankdir_default_left_to_right_and_top_to_bottom_option() -> None:
     assert "rankdir=LR" in draw_dot(c).source
     tb = draw_dot(c, rankdir="TB").source
     assert "rankdir=TB" in tb
-    # top to bottom: the cells of a value are stacked, one row each
-    assert "<TR><TD>data 1.0000</TD></TR><TR><TD>grad" in tb
+    # in both directions the cells of a value are stacked, one row each: a narrow card
+    for source in (draw_dot(c).source, tb):
+        assert '<TR><TD ALIGN="LEFT">data 1</TD></TR><TR><TD ALIGN="LEFT">grad' in source
 
 
 def test_grad_of_a_create_graph_backward_is_shown_by_its_data() -> None:
     x = Value(3.0)
     y = x * x
     y.backward(create_graph=True)
-    assert "grad 6.0000" in draw_dot(y).source
+    assert "grad 6<" in draw_dot(y).source
 
 
 @pytest.mark.parametrize(
@@ -271,6 +291,20 @@ def test_graph_over_max_nodes_raises_with_count_limit_and_what_to_do() -> None:
     assert draw_dot(x, max_nodes=count).source.count("_op [") == 30
 
 
+def test_over_max_nodes_the_message_never_suggests_a_limit_that_would_not_render() -> None:
+    # 4,100 values drawn one by one ran for 20 minutes; the message must not suggest that
+    x = Value(1.0)
+    for _ in range(RENDERABLE_NODES):
+        x = x + 1.0
+    count = 2 * RENDERABLE_NODES + 1
+    with pytest.raises(ValueError) as info:
+        draw_dot(x)
+    message = str(info.value)
+    assert f"has {count} values" in message and "draw_dot(loss, model=model)" in message
+    assert "max_nodes=" + str(count) not in message
+    assert "raising max_nodes is not suggested" in message
+
+
 # -- gradient colouring ----------------------------------------------------------------------------
 
 
@@ -295,11 +329,27 @@ def test_color_grads_fills_each_node_by_its_grad_and_adds_a_legend() -> None:
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b
     c.backward()
-    nodes, _ = parse(draw_dot(c, color_grads=True).source)
+    source = draw_dot(c, color_grads=True).source
+    nodes, _ = parse(source)
     assert f'BGCOLOR="{grad_color(a.grad)}"' in nodes["n0"]  # -3: blue
     assert f'BGCOLOR="{grad_color(b.grad)}"' in nodes["n1"]  # 2: red
-    assert "legend" in nodes and "red positive, blue negative" in nodes["legend"]
+    legend = re.search(r"^\tgraph \[.*label=<(.*)> labeljust=l labelloc=b", source, re.M)
+    assert legend is not None  # below the graph, not a node taking a column of its own
+    assert "red positive, blue negative" in legend.group(1)
     assert "BGCOLOR" not in draw_dot(c).source
+
+
+def test_grouped_legend_explains_the_neuron_colours_and_the_value_colours() -> None:
+    model = MLP(2, [3, 1], seed=0, init="fan_in")
+    loss = (model([Value(1.0, label="x0"), Value(-2.0, label="x1")]) - 1.0) ** 2  # type: ignore[operator]
+    loss.backward()
+    source = draw_dot(loss, model=model, color_grads=True).source
+    graph_line = next(line for line in source.splitlines() if line.startswith("\tgraph ["))
+    assert "neuron box colour" in graph_line and "value colour (inputs, loss)" in graph_line
+    for colour in (norm_color(1.0), grad_color(1.0), grad_color(-1.0)):  # purple, red, blue
+        assert colour in graph_line
+    used_by_values = re.findall(r'<TABLE [^>]*BGCOLOR="(#[0-9a-f]{6})"', source)
+    assert used_by_values  # the inputs and the loss are drawn red or blue too
 
 
 # -- grouped view for nn models --------------------------------------------------------------------
@@ -335,7 +385,7 @@ def test_grouping_puts_each_neurons_products_sum_and_activation_in_its_box(
     loss = (layer_in[0] - 1.0) ** 2
     from autograd_engine import topological_order
 
-    member = _assign_groups(topological_order(loss), _model_groups(model))
+    member = assign_groups(topological_order(loss), model_groups(model))
     got: dict[int, set[Value]] = {}
     for node, g in member.items():
         got.setdefault(g, set()).add(node)

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
+import autograd_engine
 from autograd_engine import MLP, Value, draw_dot, save_graph
-from autograd_engine.viz import dot as viz
-from autograd_engine.viz import render
+from autograd_engine.viz import dot, render, render_graph
+from autograd_engine.viz.nodes import text_width
 from autograd_engine.viz.render import (
+    SVG_FONT_FAMILY,
+    Fit,
     RendererNotFoundError,
     RenderError,
     find_renderer,
-    render_graph,
 )
 
 pytest.importorskip("graphviz")
@@ -76,7 +78,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_svg_from_graphviz_pure_is_well_formed_and_shows_every_label(pure: str) -> None:
     svg = render_graph(draw_dot(example()), "svg")
     texts = svg_texts(svg)
-    for text in ("a", "b", "out", "data 2.0000", "*", "+", "tanh"):
+    for text in ("a", "b", "out", "data 2", "*", "+", "tanh"):
         assert text in texts
     assert svg.count(b'class="node"') == 8  # 5 values and 3 ops
 
@@ -137,14 +139,17 @@ def test_drawing_is_a_graphviz_digraph_and_copies_keep_the_renderer(pure: str) -
     drawing = draw_dot(example())
     assert isinstance(drawing, graphviz.Digraph)
     assert isinstance(drawing.copy(), type(drawing))
+    assert drawing.copy().fit == drawing.fit == Fit(smallest_text=10.0)
     assert drawing.copy().pipe(format="svg")[:5] == b"<?xml"
-    assert render.GraphDrawing is type(drawing) is viz.GraphDrawing
+    assert render.GraphDrawing is type(drawing)
+    assert not hasattr(dot, "GraphDrawing")  # made in one place only
 
 
-def test_rendering_names_are_importable_from_viz_too() -> None:
-    for name in ("RenderError", "RendererNotFoundError", "find_renderer", "render_graph"):
-        assert getattr(viz, name) is getattr(render, name)
-    assert viz.save_graph is render.save_graph is save_graph
+def test_save_graph_and_render_graph_take_a_value_in_the_drawing_code_only() -> None:
+    assert autograd_engine.save_graph is autograd_engine.viz.save_graph is dot.save_graph
+    assert autograd_engine.viz.render_graph is dot.render_graph
+    with pytest.raises(TypeError, match=r"expected a drawing \(from draw_dot\) or DOT text"):
+        render.render_drawing(Value(1.0))  # rendering knows nothing of Value
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -160,13 +165,162 @@ def test_save_graph_picks_the_format_from_the_file_name(pure: str, tmp_path: Pat
     assert jpg.read_bytes()[:2] == b"\xff\xd8"
     dot = save_graph(draw_dot(out), tmp_path / "g.gv")
     assert dot.read_text(encoding="utf-8") == draw_dot(out).source
-    forced = save_graph(out, tmp_path / "image.bin", format="png")
-    png_size(forced.read_bytes())
 
 
 def test_save_graph_with_an_unknown_suffix_says_which_ones_work(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"\.svg, \.png, .*format='png'"):
+    with pytest.raises(ValueError, match=r"suffix '\.pdfx' .* use one of .*\.png, \.svg"):
         save_graph(Value(1.0) + 1, tmp_path / "g.pdfx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_graph_expands_the_home_folder(
+    pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    path = save_graph(example(), "~/slides/g.svg")
+    assert path == tmp_path / "slides" / "g.svg"
+    assert svg_texts(path.read_bytes())
+    assert not (tmp_path / "~").exists()
+
+
+def test_a_failed_render_creates_no_file_and_no_folder(pure: str, tmp_path: Path) -> None:
+    with pytest.raises(RenderError):
+        save_graph("digraph { a -> }", tmp_path / "new" / "folder" / "g.svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_render_leaves_the_old_file_as_it_was(pure: str, tmp_path: Path) -> None:
+    path = save_graph(example(), tmp_path / "g.svg")
+    before = path.read_bytes()
+    with pytest.raises(RenderError):
+        save_graph("digraph { a -> }", path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_png_at_300_dpi_is_the_96_dpi_image_scaled_by_300_over_96(pure: str) -> None:
+    drawing = draw_dot(example())
+    width, height = png_size(render_graph(drawing, "png"))
+    big_width, big_height = png_size(render_graph(drawing, "png", dpi=300))
+    assert big_width == pytest.approx(width * 300 / 96, rel=0.02)
+    assert big_height == pytest.approx(height * 300 / 96, rel=0.02)
+
+
+def test_save_graph_with_dpi_300_writes_a_print_sized_png(pure: str, tmp_path: Path) -> None:
+    small = png_size(save_graph(example(), tmp_path / "a.png").read_bytes())
+    big = png_size(save_graph(example(), tmp_path / "b.png", dpi=300).read_bytes())
+    assert big[0] > 3 * small[0]
+    with pytest.raises(ValueError, match="dpi should be a number from 1 to 2400"):
+        save_graph(example(), tmp_path / "c.png", dpi=0)
+
+
+def test_pdf_without_a_system_graphviz_says_how_to_get_print_quality(
+    pure: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError) as info:
+        save_graph(example(), tmp_path / "slides" / "g.pdf")
+    message = str(info.value)
+    assert "graphviz-pure, which has no PDF output" in message
+    assert "g.svg" in message and "dpi=300" in message and "rsvg-convert -f pdf" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_render_past_its_time_limit_raises_render_error_suggesting_the_grouped_view(
+    pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = tmp_path / "graphviz-pure-slow"
+    slow.write_text("#!/bin/sh\nsleep 5\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(render, "find_renderer", lambda: str(slow))
+    with pytest.raises(RenderError) as info:
+        save_graph(example(), tmp_path / "g.svg", timeout=0.5)
+    message = str(info.value)
+    assert "within 0.5 s and was stopped" in message
+    assert "draw_dot(loss, model=model)" in message and "timeout=" in message
+    assert not (tmp_path / "g.svg").exists()
+
+
+# -- fit: the page and any font ----------------------------------------------------------------
+
+
+def test_fit_scales_a_wide_drawing_to_the_page_but_not_below_the_text_floor() -> None:
+    fit = Fit(max_width=800.0, smallest_text=10.0, min_text_px=9.0)
+    assert fit.scale(700.0) == 1.0
+    assert fit.scale(1000.0) == pytest.approx(0.8)
+    floor = 9.0 / (10.0 * 4 / 3)  # 10 pt text shown at 9 px
+    assert fit.scale(10_000.0) == pytest.approx(floor)
+
+
+def wide_graph() -> Value:
+    """A sum of 14 labelled products: 15 cards side by side in one rank, far wider than a page."""
+    terms = [Value(float(i), label=f"x{i}") * Value(2.0, label=f"w{i}") for i in range(14)]
+    out = Value.sum(terms)
+    out.backward()
+    return out
+
+
+def test_a_drawing_wider_than_a_notebook_column_is_shown_scaled_to_fit(pure: str) -> None:
+    drawing = draw_dot(wide_graph(), rankdir="TB")
+    natural = ET.fromstring(render.render_drawing(drawing.source, "svg"))
+    fitted = ET.fromstring(render_graph(drawing, "svg"))
+    natural_width = float(natural.get("width", "").removesuffix("pt"))
+    width = float(fitted.get("width", "").removesuffix("pt"))
+    assert natural_width > 825  # the test graph is too wide as laid out
+    scale = width / natural_width
+    assert width == pytest.approx(825, abs=0.01) or scale == pytest.approx(Fit().scale(1e9), 1e-3)
+    assert 10 * 4 / 3 * scale >= 9.5 - 1e-9  # the smallest text stays readable
+    assert fitted.get("viewBox") == natural.get("viewBox")  # the same drawing, shown smaller
+
+
+def test_png_of_a_wide_drawing_is_scaled_too(pure: str) -> None:
+    drawing = draw_dot(wide_graph(), rankdir="TB")
+    natural = png_size(render.render_drawing(drawing.source, "png"))[0]
+    fitted = png_size(render_graph(drawing, "png"))[0]
+    assert fitted == pytest.approx(natural * Fit().scale(natural * 72 / 96), rel=0.01)
+
+
+def cell_widths(svg: bytes) -> list[tuple[str, float, float, bool]]:
+    """(text, its width in DejaVu Sans, the width of the smallest polygon around it, bold)."""
+    root = ET.fromstring(svg)
+    boxes = []
+    for polygon in list(root.iter(f"{SVG}polygon"))[1:]:  # [0] is the white background
+        points = [tuple(map(float, p.split(","))) for p in polygon.get("points", "").split()]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        boxes.append((min(xs), max(xs), min(ys), max(ys)))
+    found = []
+    for text in root.iter(f"{SVG}text"):
+        x, y = float(text.get("x", "0")), float(text.get("y", "0"))
+        size = float(text.get("font-size", "11"))
+        content = (text.text or "").replace("\xa0", " ")
+        width = text_width(content, size)
+        anchor = text.get("text-anchor")
+        left = x - width / 2 if anchor == "middle" else x - width if anchor == "end" else x
+        around = [b for b in boxes if b[0] <= left + 0.01 < b[1] and b[2] <= y <= b[3]]
+        if not around or not content.strip():
+            continue
+        box = min(around, key=lambda b: (b[1] - b[0]) * (b[3] - b[2]))
+        found.append((content, left + width, box[1], text.get("font-weight") == "bold"))
+    return found
+
+
+def test_every_text_fits_its_cell_when_set_in_dejavu_sans_the_widest_font_named(
+    pure: str,
+) -> None:
+    # the SVG names DejaVu Sans first and then only fonts no wider (Helvetica-width), so text
+    # measured in DejaVu Sans fits whichever of them a viewer has (the browser suite checks
+    # the same in Chromium with only DejaVu or only Liberation fonts installed)
+    assert SVG_FONT_FAMILY.split(",")[0] == "DejaVu Sans"
+    a, b = Value(-2.0, label="a"), Value(-6.0, label="weight")
+    out = (a * b + Value(1e-5)).tanh()
+    out.label = "out"
+    out.backward()
+    svg = render_graph(draw_dot(out), "svg")
+    assert f'font-family="{SVG_FONT_FAMILY}"'.encode() in svg
+    cells = [c for c in cell_widths(svg) if not c[3]]  # bold labels are centred in wider cells
+    assert len(cells) >= 10
+    for content, right, box_right, _ in cells:
+        assert right <= box_right + 0.5, (content, right, box_right)
 
 
 def test_unknown_format_raises_render_error_with_the_renderers_message(pure: str) -> None:
@@ -210,13 +364,13 @@ def test_without_the_graphviz_package_draw_dot_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    render._drawing_class.cache_clear()
+    render.drawing_class.cache_clear()
     try:
         with pytest.raises(ImportError, match=r'pip install "autograd_engine\[viz\]"'):
             draw_dot(Value(1.0) + 1)
     finally:
         monkeypatch.undo()
-        render._drawing_class.cache_clear()
+        render.drawing_class.cache_clear()
 
 
 # -- hostile labels, rendered ----------------------------------------------------------------------
@@ -260,3 +414,63 @@ def test_grouped_mlp_view_renders_to_valid_svg(pure: str) -> None:
     texts = svg_texts(render_graph(draw_dot(loss, model=model, color_grads=True), "svg"))
     assert "layers[2].neurons[0]" in texts
     assert sum(1 for t in texts if t.startswith("layers[") and ".neurons[" in t) == 9
+
+
+# -- the README's slide example --------------------------------------------------------------------
+
+
+def readme_slides_example() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    after = readme.split("<!-- slides example: run by tests/test_viz_render.py -->", 1)[1]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_slides_example_writes_the_slides_with_numbers_worth_showing(
+    pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(readme_slides_example(), "README.md", "exec"), {})
+    slides = tmp_path / "slides"
+    names = {"neuron.svg", "neuron_tall.svg", "neuron.png", "step1.svg"}
+    assert {p.name for p in slides.iterdir()} == names
+    texts = svg_texts((slides / "neuron.svg").read_bytes())
+    for shown in ("data 0.8814", "data 0.7071", "grad 0.5", "grad -1.5", "grad 1", "grad 0"):
+        assert shown in texts, shown
+    assert not any("e-" in t for t in texts)  # no vanishing gradients on this slide
+    step = (slides / "step1.svg").read_text(encoding="utf-8")
+    assert "step 1 of 10: o (op tanh, data 0.7071)" in step
+    width_96 = png_size(render_graph(draw_dot(Value(1.0)), "png"))[0]
+    width_300 = png_size(render_graph(draw_dot(Value(1.0)), "png", dpi=300))[0]
+    assert width_300 > 3 * width_96
+    assert png_size((slides / "neuron.png").read_bytes())[0] > 1500  # print-sized
+
+
+# -- the drawing package's imports -----------------------------------------------------------------
+
+
+def imports_of(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) for each ``from module import names`` of a file, relative dots kept."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        ("." * node.level + (node.module or ""), [a.name for a in node.names])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    ]
+
+
+def test_drawing_modules_import_downwards_only_and_no_private_names() -> None:
+    package = Path(autograd_engine.__file__).parent
+    viz_dir = package / "viz"
+    layers = ["render", "nodes", "examples", "grouped", "dot"]  # each may import only earlier ones
+    for position, name in enumerate(layers):
+        for module, names in imports_of(viz_dir / f"{name}.py"):
+            if module.startswith(".") and not module.startswith(".."):
+                assert module[1:] in layers[:position], (name, module)
+            assert not any(n.startswith("_") for n in names), (name, module, names)
+    render_imports = [module for module, _ in imports_of(viz_dir / "render.py")]
+    assert "..value" not in render_imports  # rendering knows nothing of Value
+    for module, names in imports_of(package / "stepper.py"):
+        if ".viz" in module:
+            assert not any(n.startswith("_") for n in names), (module, names)

@@ -16,13 +16,16 @@ from .losses import (
     log_softmax,
     logsumexp,
     mse_loss,
+    one_hot,
     softmax,
 )
 from .modules import ACTIVATIONS, MLP, Activation, Init, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .serialization import StateDictError
+from .steps import CompiledStep, batch_loss, gc_paused
 from .torch_export import to_torch
 from .training import (
+    FitSettings,
     History,
     accuracy,
     argmax,
@@ -39,6 +42,8 @@ __all__ = [
     "SGD",
     "Activation",
     "Adam",
+    "CompiledStep",
+    "FitSettings",
     "History",
     "Init",
     "Layer",
@@ -48,11 +53,13 @@ __all__ = [
     "StateDictError",
     "accuracy",
     "argmax",
+    "batch_loss",
     "bce_loss",
     "bce_with_logits_loss",
     "binary_accuracy",
     "cross_entropy_loss",
     "fit",
+    "gc_paused",
     "hinge_loss",
     "l2_regularization",
     "log_softmax",
@@ -65,6 +72,7 @@ __all__ = [
     "model_accuracy",
     "mse_loss",
     "multiclass_accuracy",
+    "one_hot",
     "predict_class",
     "softmax",
     "to_torch",

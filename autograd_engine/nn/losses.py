@@ -12,14 +12,19 @@ averages over the batch by default (``reduction="mean"``, computed as the sum ti
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
-from ..errors import DomainError, as_float, describe, is_real_number
+from ..errors import DomainError, as_count, as_float, describe, is_real_number
+from ..functions import exp
+from ..ops import Op
 from ..value import Value
 
 __all__ = [
+    "LOGSUMEXP",
+    "LogSumExp",
     "bce_loss",
     "bce_with_logits_loss",
     "cross_entropy_loss",
@@ -28,6 +33,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mse_loss",
+    "one_hot",
     "softmax",
 ]
 
@@ -234,21 +240,53 @@ def _logits_list(logits: Any, who: str) -> list[Value]:
     return values
 
 
-def logsumexp(logits: Sequence[Value | float]) -> Value:
-    r""":math:`\log \sum_j e^{z_j}`, computed as :math:`m + \log \sum_j e^{z_j - m}`.
+class LogSumExp(Op):
+    r"""Log-sum-exp of any number of logits, as one node: :math:`f(z) = \log \sum_j e^{z_j}`;
+    :math:`\partial f/\partial z_j = e^{z_j - f} = \mathrm{softmax}(z)_j`.
 
-    :math:`m = \max_j z_j` is taken as a constant (a plain number, not part of the graph): the
-    result is the same for any :math:`m`, and with the largest one every exponent is at most 0,
-    so nothing overflows and the sum is at least 1, so its log is defined. The gradient is the
-    softmax, :math:`e^{z_j} / \sum_k e^{z_k}`.
+    The forward computes :math:`m + \log \sum_j e^{z_j - m}` with :math:`m = \max_j z_j` taken
+    from the inputs at every call: the result is the same for any :math:`m`, and with the largest
+    one every exponent is at most 0 (nothing overflows) and the sum is at least 1 (its log is
+    defined). Because the shift is computed inside the op, a compiled program computes it from each
+    new batch too, instead of freezing the one seen while tracing.
+    """
+
+    name = "logsumexp"
+    symbol = "logsumexp"
+    arity = 0
+
+    def forward(self, *logits: float) -> float:
+        m = max(logits)
+        total = 0.0
+        for z in logits:  # left to right, as Value.sum adds
+            total += math.exp(z - m)
+        return m + math.log(total)
+
+    def backward(self, grad: Any, out: Any, *logits: Any) -> tuple[Any, ...]:
+        # softmax_j = e^(z_j - m) / sum_k e^(z_k - m), in the float operations of the forward (the
+        # shift m a plain number); exp from functions works on floats and, for create_graph, Values
+        m = max(z.data if isinstance(z, Value) else z for z in logits)
+        exps = [exp(z - m) for z in logits]
+        total = exps[0]
+        for e in exps[1:]:
+            total = total + e
+        scale = grad / total
+        return tuple(scale * e for e in exps)
+
+
+LOGSUMEXP = LogSumExp()
+
+
+def logsumexp(logits: Sequence[Value | float]) -> Value:
+    r""":math:`\log \sum_j e^{z_j}`, one :class:`LogSumExp` node, stable for any logits.
+
+    The gradient is the softmax, :math:`e^{z_j} / \sum_k e^{z_k}`.
 
     Example:
         >>> logsumexp([1000.0, 1000.0]).data   # 1000 + log 2
         1000.6931471805599
     """
-    zs = _logits_list(logits, "logsumexp")
-    m = max(z.data for z in zs)
-    return m + Value.sum([(z - m).exp() for z in zs]).log()
+    return LOGSUMEXP(*_logits_list(logits, "logsumexp"))
 
 
 def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
@@ -274,7 +312,7 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
 
 def cross_entropy_loss(
     logits: Sequence[Value | float] | Sequence[Sequence[Value | float]],
-    targets: int | Sequence[int],
+    targets: int | Sequence[Any],
     reduction: Reduction = "mean",
 ) -> Value:
     r"""Softmax cross-entropy for several classes: :math:`\mathrm{logsumexp}(z) - z_y` per sample.
@@ -283,43 +321,126 @@ def cross_entropy_loss(
     :math:`y`, computed through the stable :func:`logsumexp`, so logits of :math:`\pm 1000` are
     fine. The gradient for each logit is :math:`\mathrm{softmax}(z)_j - [j = y]`.
 
+    A target may also be a row of class probabilities :math:`t` (one-hot for a hard label, see
+    :func:`one_hot`); the sample then costs :math:`\mathrm{logsumexp}(z) - \sum_j t_j z_j`, which
+    is :math:`-\sum_j t_j \log \mathrm{softmax}(z)_j` when the row sums to 1. For a one-hot row
+    it is the class index's loss, bit for bit. The row's entries may be Values: then the target
+    is part of the graph, so a compiled training step (:class:`CompiledStep`) takes new labels as
+    program inputs at every batch instead of freezing the ones it was traced with.
+
     Args:
-        logits: for one sample a list of logits (one per class) with ``targets`` an int; for a
-            batch a list of such lists with ``targets`` a list of ints.
-        targets: class indices, from 0 to the number of classes minus 1.
+        logits: for one sample a list of logits (one per class); for a batch a list of such
+            lists.
+        targets: for one sample a class index (from 0 to the number of classes minus 1) or a
+            row of probabilities (numbers or Values, one per class); for a batch a list of them.
         reduction: ``"mean"`` or ``"sum"``.
+
+    Raises:
+        ValueError: a class index out of range, a row of the wrong length, or a row of plain
+            numbers that are not probabilities summing to 1.
 
     Example:
         >>> round(cross_entropy_loss([2.0, 0.0, 0.0], 0).data, 6)   # -log(e^2 / (e^2 + 2))
         0.239545
+        >>> round(cross_entropy_loss([2.0, 0.0, 0.0], [1.0, 0.0, 0.0]).data, 6)   # one-hot row
+        0.239545
     """
-    if isinstance(targets, numbers.Integral) and not isinstance(targets, bool):
-        batch: list[Any] = [logits]
+    if isinstance(logits, (str, bytes)) or not isinstance(logits, Iterable):
+        raise TypeError(
+            f"cross_entropy_loss expects logits as a list (one per class) or a list of such "
+            f"lists (a batch), got {describe(logits)}"
+        )
+    rows: list[Any] = list(logits)
+    if rows and _is_scalar(rows[0]):  # one sample
+        batch: list[Any] = [rows]
         classes: list[Any] = [targets]
     elif isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
         raise TypeError(
-            f"cross_entropy_loss expects targets as a class index or a list of them, got "
-            f"{describe(targets)}"
+            f"cross_entropy_loss expects one target per sample of the batch (class indices or "
+            f"rows of probabilities), got {describe(targets)}"
         )
     else:
-        batch, classes = list(logits), list(targets)
+        batch, classes = rows, list(targets)
         if len(batch) != len(classes):
             raise ValueError(
                 f"cross_entropy_loss got {len(batch)} samples of logits but {len(classes)} "
-                "targets; give one class index per sample"
+                "targets; give one target (a class index or a row) per sample"
             )
         if not batch:
             raise ValueError("cross_entropy_loss got no samples; a loss needs at least one")
     terms = []
-    for i, (sample, y) in enumerate(zip(batch, classes)):
+    for i, (sample, target) in enumerate(zip(batch, classes)):
         zs = _logits_list(sample, "cross_entropy_loss")
-        if isinstance(y, bool) or not isinstance(y, numbers.Integral) or not 0 <= int(y) < len(zs):
-            raise ValueError(
-                f"cross_entropy_loss expects each target to be a class index from 0 to "
-                f"{len(zs) - 1}, got {describe(y)} at position {i}"
-            )
-        terms.append(logsumexp(zs) - zs[int(y)])
+        if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+            if not 0 <= int(target) < len(zs):
+                raise ValueError(
+                    f"cross_entropy_loss expects each target to be a class index from 0 to "
+                    f"{len(zs) - 1}, got {describe(target)} at position {i}"
+                )
+            terms.append(logsumexp(zs) - zs[int(target)])
+        else:
+            row = _probability_row(target, len(zs), i)
+            terms.append(logsumexp(zs) - Value.sum([t * z for t, z in zip(row, zs)]))
     return _reduce(terms, reduction, "cross_entropy_loss")
+
+
+def _probability_row(target: Any, classes: int, position: int) -> list[Any]:
+    """A cross-entropy target row, checked: one entry per class, plain numbers a distribution."""
+    if isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
+        raise ValueError(
+            f"cross_entropy_loss expects each target to be a class index from 0 to "
+            f"{classes - 1} or a row of {classes} probabilities, got {describe(target)} at "
+            f"position {position}. For a compiled step, whose targets are Values, give rows: "
+            "one_hot(labels, classes)"
+        )
+    row = list(target)
+    if len(row) != classes or not all(_is_scalar(t) for t in row):
+        raise ValueError(
+            f"cross_entropy_loss expects a target row of {classes} numbers or Values (one per "
+            f"class), got {describe(target)} at position {position}"
+        )
+    numbers_ = [as_float(t, "cross_entropy_loss target") for t in row if not isinstance(t, Value)]
+    if len(numbers_) == classes and (min(numbers_) < 0.0 or abs(math.fsum(numbers_) - 1.0) > 1e-9):
+        raise ValueError(
+            f"cross_entropy_loss expects a target row of probabilities (each >= 0, summing to "
+            f"1), got {row!r} at position {position}; one_hot(labels, classes) makes such rows"
+        )
+    return row
+
+
+@overload
+def one_hot(labels: int, classes: int) -> list[float]: ...
+@overload
+def one_hot(labels: Sequence[int], classes: int) -> list[list[float]]: ...
+def one_hot(labels: int | Sequence[int], classes: int) -> list[float] | list[list[float]]:
+    """Class indices as one-hot rows: ``1.0`` at the label's position, ``0.0`` elsewhere.
+
+    These are :func:`cross_entropy_loss` targets that a compiled training step can take as data.
+
+    Args:
+        labels: one class index, or a list of them.
+        classes: the number of classes.
+
+    Example:
+        >>> one_hot([2, 0], classes=3)
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    count = as_count(classes, "one_hot(classes)", 1)
+
+    def row(label: Any, i: int) -> list[float]:
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+            raise TypeError(f"one_hot expects class indices (ints), got {describe(label)} at {i}")
+        if not 0 <= int(label) < count:
+            raise ValueError(
+                f"one_hot expects class indices from 0 to {count - 1}, got {label!r} at {i}"
+            )
+        return [1.0 if k == int(label) else 0.0 for k in range(count)]
+
+    if isinstance(labels, numbers.Integral) and not isinstance(labels, bool):
+        return row(labels, 0)
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise TypeError(f"one_hot expects a class index or a list of them, got {describe(labels)}")
+    return [row(label, i) for i, label in enumerate(labels)]
 
 
 def l2_regularization(parameters: Any, alpha: float) -> Value:

@@ -176,13 +176,21 @@ class Module:
         load_state_dict(self, state)
 
     def save(self, path: str | Path) -> None:
-        """Write the parameters to a JSON file (no pickle: loading it never runs code)."""
+        """Write the parameters to a ``.json`` file (no pickle: loading it never runs code).
+
+        ``~`` is expanded; the file is replaced in one step, so a failed save (a full disk,
+        Ctrl-C) leaves the old file as it was. A NaN or infinite parameter is refused by name.
+        """
         from .serialization import save
 
         save(self, path)
 
     def load(self, path: str | Path) -> None:
-        """Read parameters written by :meth:`save` into this module (checked before any change)."""
+        """Read parameters written by :meth:`save` into this module (checked before any change).
+
+        ``~`` is expanded. Any bad file raises
+        :class:`~autograd_engine.nn.serialization.StateDictError` and changes nothing.
+        """
         from .serialization import load
 
         load(self, path)

@@ -9,8 +9,9 @@
         loss.backward()                          # every parameter's grad
         optimizer.step()                         # move against the gradient
 
-It adds a learning-rate schedule, minibatches, a history of loss and accuracy for plotting, and an
-optional progress bar (with ``tqdm``, an optional extra; without it progress is printed as text).
+It adds a learning-rate schedule, minibatches (random ones, or epochs of shuffled batches), compiled
+steps, a history of loss and accuracy for plotting, and an optional progress bar (with ``tqdm``, an
+optional extra; without it progress is printed as text).
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ from __future__ import annotations
 import numbers
 import random
 import sys
-from collections.abc import Callable, Sequence, Sized
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence, Sized
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from ..errors import as_count, as_float, as_rng, describe
 from ..grad_mode import no_grad
 from ..value import Value
-from .losses import bce_loss, l2_regularization, mse_loss
+from .losses import bce_loss, mse_loss
 from .optim import Optimizer
+from .steps import CompiledStep, batch_loss, gc_paused
 
 __all__ = [
+    "FitSettings",
     "History",
     "accuracy",
     "argmax",
@@ -49,10 +52,15 @@ def argmax(values: Sequence[Value | float]) -> int:
         >>> argmax([Value(0.1), Value(2.0), Value(-1.0)])
         1
     """
-    numbers_ = [float(v) for v in values]
+    numbers_ = [_number(v) for v in values]
     if not numbers_:
         raise ValueError("argmax() of an empty list")
     return max(range(len(numbers_)), key=numbers_.__getitem__)
+
+
+def _number(v: Value | float) -> float:
+    """The float a Value holds, or the number itself."""
+    return v.data if isinstance(v, Value) else float(v)
 
 
 def predict_class(output: Output, threshold: float = 0.0) -> int:
@@ -63,7 +71,7 @@ def predict_class(output: Output, threshold: float = 0.0) -> int:
     """
     if isinstance(output, Sequence):
         return argmax(output)
-    return int(float(output) > threshold)
+    return int(_number(output) > threshold)
 
 
 def binary_accuracy(
@@ -79,23 +87,32 @@ def binary_accuracy(
         0.6666666666666666
     """
     _check_lengths(scores, labels, "binary_accuracy")
-    hits = sum((float(s) > threshold) == (float(t) > 0) for s, t in zip(scores, labels))
+    hits = sum((_number(s) > threshold) == (_number(t) > 0) for s, t in zip(scores, labels))
     return hits / len(labels)
 
 
-def multiclass_accuracy(outputs: Sequence[Sequence[Value | float]], labels: Sequence[int]) -> float:
+def multiclass_accuracy(
+    outputs: Sequence[Sequence[Value | float]], labels: Sequence[int | Sequence[float]]
+) -> float:
     """The share of samples whose largest output is at the position of their label.
+
+    A label is a class index or a one-hot row (whose 1 is at the class's position).
 
     Example:
         >>> multiclass_accuracy([[0.1, 2.0], [3.0, 1.0]], [1, 1])
         0.5
+        >>> multiclass_accuracy([[0.1, 2.0], [3.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]])
+        1.0
     """
     _check_lengths(outputs, labels, "multiclass_accuracy")
-    hits = sum(argmax(out) == int(label) for out, label in zip(outputs, labels))
+    hits = sum(
+        argmax(out) == (argmax(label) if isinstance(label, Sequence) else int(label))
+        for out, label in zip(outputs, labels)
+    )
     return hits / len(labels)
 
 
-def accuracy(outputs: Sequence[Output], labels: Sequence[float], threshold: float = 0.0) -> float:
+def accuracy(outputs: Sequence[Output], labels: Sequence[Any], threshold: float = 0.0) -> float:
     """:func:`binary_accuracy` for single scores, :func:`multiclass_accuracy` for lists."""
     _check_lengths(outputs, labels, "accuracy")
     if all(isinstance(o, (Value, numbers.Real)) for o in outputs):
@@ -139,6 +156,7 @@ class History:
         accuracy: the training accuracy (of the step's batch) at each step; empty if not
             measured.
         lr: the learning rate used at each step.
+        epoch: the epoch of each step, when :func:`fit` counts epochs; else empty.
 
     Example:
         ``plt.plot(history.step, history.loss)`` draws the learning curve.
@@ -148,13 +166,90 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.step)
 
+    def record(
+        self, step: int, epoch: int | None, loss: float, acc: float | None, lr: float
+    ) -> None:
+        """Add one step's numbers (``epoch`` and ``acc`` only where they are known)."""
+        self.step.append(step)
+        self.loss.append(loss)
+        self.lr.append(lr)
+        if epoch is not None:
+            self.epoch.append(epoch)
+        if acc is not None:
+            self.accuracy.append(acc)
+
 
 def _is_class_label(t: Any) -> bool:
+    """A whole number, or a one-hot row (which stands for the position of its 1)."""
+    if isinstance(t, (list, tuple)):
+        return all(isinstance(v, numbers.Real) and v in (0, 1) for v in t) and sum(t) == 1
     return isinstance(t, numbers.Real) and float(t).is_integer()
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How :func:`fit` trains, besides the model, data, optimizer and length: every keyword of
+    ``fit`` is a field here (``fit(..., batch_size=32)`` is ``FitSettings(batch_size=32)``).
+
+    Attributes:
+        l2: adds ``l2_regularization(optimizer.params, l2)`` to the loss (micrograd's demo uses
+            1e-4).
+        lr_schedule: ``step -> learning rate``, e.g. ``lambda k: 1.0 - 0.9 * k / 100``.
+        batch_size: the samples per step; all of them if None.
+        epochs: train for this many passes over the data instead of a number of steps: each
+            epoch shuffles the samples and takes them ``batch_size`` at a time, so the last batch
+            of an epoch holds what is left (fewer samples, never a repeat).
+        compiled: run each step as a compiled program (:class:`~autograd_engine.nn.CompiledStep`),
+            traced once per batch size, with the same results as the eager step. The loss must
+            keep its targets as Values (``mse_loss``; ``cross_entropy_loss`` with ``one_hot``
+            rows). A compiled step returns only the loss, so no accuracy is measured.
+        accuracy_fn: ``(outputs, targets) -> float``; ``"auto"`` measures :func:`accuracy`
+            when every target is a class label (a whole number or a one-hot row), and nothing
+            otherwise; None measures nothing.
+        threshold: the output that separates the two classes for single outputs. By default 0
+            (scores and logits), except with ``mse_loss`` and ``bce_loss``, whose outputs aim at
+            the labels themselves: there it is halfway between the smallest and largest label
+            (0.5 for labels 0 and 1).
+        target_accuracy: stop as soon as the training accuracy reaches it (the model is not
+            updated after that step).
+        progress: True shows a tqdm progress bar, which in Jupyter is a widget that a saved
+            notebook does not keep; ``"text"`` shows tqdm's plain-text bar on standard output,
+            which stays in a saved notebook. Without tqdm both print text lines instead.
+        print_every: print the step, loss and accuracy every this many steps.
+        seed, rng: where the sampling randomness comes from (the global ``random`` module by
+            default).
+
+    Example:
+        Two epochs of three samples in batches of 2 (the second batch of each epoch holds the
+        one sample left), as compiled steps:
+
+        >>> from autograd_engine.nn import MLP, Adam, cross_entropy_loss, one_hot
+        >>> X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], one_hot([0, 1, 1], classes=2)
+        >>> model = MLP(2, [4, 2], seed=0)
+        >>> settings = FitSettings(epochs=2, batch_size=2, compiled=True, seed=0)
+        >>> history = fit(model, cross_entropy_loss, X, y, Adam(model.parameters(), lr=0.01),
+        ...               settings=settings)
+        >>> history.epoch
+        [0, 0, 1, 1]
+    """
+
+    l2: float = 0.0
+    lr_schedule: Callable[[int], float] | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    compiled: bool = False
+    accuracy_fn: Callable[[list[Any], list[Any]], float] | Literal["auto"] | None = "auto"
+    threshold: float | None = None
+    target_accuracy: float | None = None
+    progress: bool | Literal["text"] = False
+    print_every: int | None = None
+    seed: int | None = None
+    rng: random.Random | None = None
 
 
 def fit(
@@ -163,50 +258,29 @@ def fit(
     X: Sequence[Any],  # noqa: N803  (the usual name for inputs in machine learning)
     y: Sequence[Any],
     optimizer: Optimizer,
-    steps: int,
+    steps: int | None = None,
     *,
-    l2: float = 0.0,
-    lr_schedule: Callable[[int], float] | None = None,
-    batch_size: int | None = None,
-    accuracy_fn: Callable[[list[Any], list[Any]], float] | Literal["auto"] | None = "auto",
-    threshold: float | None = None,
-    target_accuracy: float | None = None,
-    progress: bool | Literal["text"] = False,
-    print_every: int | None = None,
-    seed: int | None = None,
-    rng: random.Random | None = None,
+    settings: FitSettings | None = None,
+    **options: Any,
 ) -> History:
-    """Train ``model`` for ``steps`` steps of ``optimizer`` on ``loss_fn``; return the history.
+    """Train ``model`` with ``optimizer`` on ``loss_fn``; return the history.
 
-    Each step runs the model on every sample (or on a random batch), computes the loss (plus
-    the L2 penalty if ``l2 > 0``), records loss and accuracy, then does ``zero_grad()``,
-    ``backward()`` and ``optimizer.step()``.
+    Each step runs the model on every sample (or on a batch), computes the loss (plus the L2
+    penalty if ``l2 > 0``), records loss and accuracy, then does ``zero_grad()``, ``backward()``
+    and ``optimizer.step()``. With ``compiled=True`` a compiled program does the forward and
+    backward pass of the step instead (bit for bit the same numbers).
 
     Args:
         model: called on one sample at a time (an MLP, or any function of a sample).
         loss_fn: ``loss_fn(outputs, targets) -> Value``, for example ``hinge_loss``.
         X, y: the training samples and their targets.
         optimizer: updates the parameters; its ``lr`` is set by ``lr_schedule`` if given.
-        steps: the number of steps.
-        l2: adds ``l2_regularization(optimizer.params, l2)`` to the loss (micrograd's demo
-            uses 1e-4).
-        lr_schedule: ``step -> learning rate``, e.g. ``lambda k: 1.0 - 0.9 * k / 100``.
-        batch_size: draw this many samples (without replacement) at each step; all if None.
-        accuracy_fn: ``(outputs, targets) -> float``; ``"auto"`` measures :func:`accuracy`
-            when every target is a whole number (class labels), and nothing otherwise; None
-            measures nothing.
-        threshold: the output that separates the two classes for single outputs. By
-            default 0 (scores and logits), except with ``mse_loss`` and ``bce_loss``, whose
-            outputs aim at the labels themselves: there it is halfway between the smallest and
-            largest label (0.5 for labels 0 and 1).
-        target_accuracy: stop as soon as the training accuracy reaches it (the model is not
-            updated after that step).
-        progress: True shows a tqdm progress bar, which in Jupyter is a widget that a saved
-            notebook does not keep; ``"text"`` shows tqdm's plain-text bar on standard output,
-            which stays in a saved notebook. Without tqdm both print text lines instead.
-        print_every: print the step, loss and accuracy every this many steps.
-        seed, rng: where the batch sampling randomness comes from (the global ``random``
-            module by default).
+        steps: the number of steps, each on a random batch of ``batch_size`` samples drawn
+            without replacement (or on all samples). Give either ``steps`` or ``epochs``.
+        settings: a :class:`FitSettings`; keywords given as well override its fields.
+        **options: any field of :class:`FitSettings` as a keyword: ``l2``, ``lr_schedule``,
+            ``batch_size``, ``epochs``, ``compiled``, ``accuracy_fn``, ``threshold``,
+            ``target_accuracy``, ``progress``, ``print_every``, ``seed``, ``rng``.
 
     Returns:
         A :class:`History` with one entry per step done.
@@ -220,7 +294,7 @@ def fit(
         >>> len(history.loss), len(history.accuracy)
         (3, 3)
     """
-    n_steps = as_count(steps, "fit(steps)", 0)
+    config = _settings(settings, options)
     if len(X) != len(y):
         raise ValueError(f"fit got {len(X)} samples but {len(y)} targets")
     if not len(X):
@@ -230,59 +304,156 @@ def fit(
             f"fit expects an optimizer such as SGD(model.parameters(), lr=0.1), got "
             f"{describe(optimizer)}"
         )
-    alpha = as_float(l2, "fit(l2)")
-    batch = None if batch_size is None else min(as_count(batch_size, "fit(batch_size)", 1), len(X))
-    if threshold is None:
-        threshold = _default_threshold(loss_fn, y)
-    if accuracy_fn == "auto":
-        cut = threshold
-        measure: Callable[[list[Any], list[Any]], float] | None = (
-            (lambda outputs, targets: accuracy(outputs, targets, cut))
-            if all(_is_class_label(t) for t in y)
-            else None
-        )
-    else:
-        measure = accuracy_fn
-    if target_accuracy is not None and measure is None:
-        raise ValueError(
-            "fit(target_accuracy=...) needs an accuracy to measure, but there is none: the "
-            "targets are not class labels (whole numbers) or accuracy_fn is None. Pass "
-            "accuracy_fn=(outputs, targets) -> float, or leave target_accuracy out"
-        )
-    sampler = as_rng(rng, seed)
-
+    schedule = _Schedule(config, steps, len(X))
+    alpha = as_float(config.l2, "fit(l2)")
+    trainer = _Trainer(
+        model,
+        loss_fn,
+        optimizer,
+        alpha,
+        _accuracy_measure(config, loss_fn, y),
+        config.target_accuracy,
+        CompiledStep(model, loss_fn, optimizer.params, l2=alpha) if config.compiled else None,
+    )
     history = History()
-    shown = _Progress(n_steps, progress, print_every)
+    shown = _Progress(schedule.total, config.progress, config.print_every)
     try:
-        for k in range(n_steps):
-            if lr_schedule is not None:
-                optimizer.lr = as_float(lr_schedule(k), f"fit: lr_schedule({k})")
-            indices = range(len(X)) if batch is None else sampler.sample(range(len(X)), batch)
-            targets = [y[i] for i in indices]
-            outputs = [model(X[i]) for i in indices]
-            loss = loss_fn(outputs, targets)
-            if not isinstance(loss, Value):
-                raise TypeError(
-                    f"fit: loss_fn must return a Value (the loss), got {describe(loss)}; "
-                    "see autograd_engine.nn.losses"
-                )
-            if alpha:
-                loss = loss + l2_regularization(optimizer.params, alpha)
-            acc = measure(outputs, targets) if measure is not None else None
-            history.step.append(k)
-            history.loss.append(loss.data)
-            history.lr.append(optimizer.lr)
-            if acc is not None:
-                history.accuracy.append(acc)
-            shown.report(k, loss.data, acc)
-            if target_accuracy is not None and acc is not None and acc >= target_accuracy:
+        for k, (epoch, indices) in enumerate(schedule.batches(as_rng(config.rng, config.seed))):
+            if config.lr_schedule is not None:
+                optimizer.lr = as_float(config.lr_schedule(k), f"fit: lr_schedule({k})")
+            lr = optimizer.lr
+            loss, acc = trainer.step([X[i] for i in indices], [y[i] for i in indices])
+            history.record(k, epoch, loss, acc, lr)
+            shown.report(k, loss, acc)
+            if trainer.reached(acc):
                 break
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
     finally:
         shown.close()
     return history
+
+
+@dataclass(frozen=True)
+class _Trainer:
+    """What one ``fit`` call's steps need; ``compiled`` is None for eager steps."""
+
+    model: Callable[[Any], Any]
+    loss_fn: Callable[[list[Any], list[Any]], Value]
+    optimizer: Optimizer
+    alpha: float
+    measure: Callable[[list[Any], list[Any]], float] | None
+    target_accuracy: float | None
+    compiled: CompiledStep | None
+
+    def reached(self, acc: float | None) -> bool:
+        """Whether training stops here: the target accuracy is reached."""
+        return self.target_accuracy is not None and acc is not None and acc >= self.target_accuracy
+
+    def step(self, samples: list[Any], targets: list[Any]) -> tuple[float, float | None]:
+        """One step: the loss and accuracy before the update, then the update (none once the
+        target accuracy is reached). The step's graph is freed before the collector resumes."""
+        with gc_paused():
+            if self.compiled is not None:
+                self.optimizer.zero_grad()
+                loss = self.compiled(samples, targets)
+                self.optimizer.step()
+                return loss, None
+            return self._eager_step(samples, targets)
+
+    def _eager_step(self, samples: list[Any], targets: list[Any]) -> tuple[float, float | None]:
+        outputs, loss = batch_loss(
+            self.model, self.loss_fn, samples, targets, self.alpha, self.optimizer.params
+        )
+        acc = self.measure(outputs, targets) if self.measure is not None else None
+        if not self.reached(acc):
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return loss.data, acc  # the graph goes with this frame
+
+
+def _settings(settings: FitSettings | None, options: dict[str, Any]) -> FitSettings:
+    """``settings`` (or the defaults) with the keywords ``options`` given to fit."""
+    if settings is not None and not isinstance(settings, FitSettings):
+        raise TypeError(f"fit(settings=...) expects a FitSettings, got {describe(settings)}")
+    known = {f.name for f in fields(FitSettings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"fit got unexpected keyword(s) {', '.join(unknown)}; its settings are "
+            f"{', '.join(sorted(known))} (see FitSettings)"
+        )
+    return replace(settings or FitSettings(), **options)
+
+
+class _Schedule:
+    """Which samples each step of one ``fit`` call uses: by steps or by epochs."""
+
+    def __init__(self, config: FitSettings, steps: int | None, n: int) -> None:
+        if (steps is None) == (config.epochs is None):
+            raise ValueError(
+                "fit needs either steps (random batches) or epochs (passes over the data), "
+                f"got steps={steps!r} and epochs={config.epochs!r}"
+            )
+        self.n = n
+        self.batch = (
+            n
+            if config.batch_size is None
+            else min(as_count(config.batch_size, "fit(batch_size)", 1), n)
+        )
+        self.steps = None if steps is None else as_count(steps, "fit(steps)", 0)
+        self.epochs = None if config.epochs is None else as_count(config.epochs, "fit(epochs)", 0)
+        per_epoch = -(-n // self.batch)  # the last batch of an epoch may be smaller
+        self.total = self.steps if self.steps is not None else per_epoch * (self.epochs or 0)
+
+    def batches(self, sampler: Any) -> Iterator[tuple[int | None, Sequence[int]]]:
+        """``(epoch, sample indices)`` for each step (epoch None when counting steps)."""
+        everything = range(self.n)
+        if self.steps is not None:
+            for _ in range(self.steps):
+                yield (
+                    None,
+                    everything if self.batch == self.n else sampler.sample(everything, self.batch),
+                )
+            return
+        for epoch in range(self.epochs or 0):
+            order = list(everything)
+            if self.batch < self.n:
+                sampler.shuffle(order)
+            for start in range(0, self.n, self.batch):
+                yield epoch, order[start : start + self.batch]
+
+
+def _accuracy_measure(
+    config: FitSettings, loss_fn: Callable[..., Any], y: Sequence[Any]
+) -> Callable[[list[Any], list[Any]], float] | None:
+    """The accuracy fit records at each step, or None."""
+    threshold = config.threshold
+    if threshold is None:
+        threshold = _default_threshold(loss_fn, y)
+    measure: Callable[[list[Any], list[Any]], float] | None
+    if config.accuracy_fn == "auto":
+        cut = threshold
+        measure = (
+            (lambda outputs, targets: accuracy(outputs, targets, cut))
+            if all(_is_class_label(t) for t in y) and not config.compiled
+            else None
+        )
+    else:
+        measure = config.accuracy_fn
+        if measure is not None and config.compiled:
+            raise ValueError(
+                "fit(compiled=True) cannot measure an accuracy: a compiled step returns only the "
+                "loss, not the outputs. Leave accuracy_fn out (or None), or measure the accuracy "
+                "after training with model_accuracy"
+            )
+    if config.target_accuracy is not None and measure is None:
+        raise ValueError(
+            "fit(target_accuracy=...) needs an accuracy to measure, but there is none: the "
+            "targets are not class labels (whole numbers or one-hot rows), accuracy_fn is None, "
+            "or the steps are compiled. Pass accuracy_fn=(outputs, targets) -> float, or leave "
+            "target_accuracy out"
+        )
+    return measure
 
 
 def _default_threshold(loss_fn: Callable[..., Any], y: Sequence[Any]) -> float:

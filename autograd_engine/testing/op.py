@@ -1,9 +1,10 @@
 r"""``check_op``: an op's (or a function's) derivative against central finite differences.
 
-The student's ``backward`` is called at seeded random points of the op's domain and at its edge
+The student's ``backward`` is called at seeded random points of the domain and at the edge
 points, with ``grad = 1`` and with ``grad =`` :data:`UPSTREAM`; the truth is
 :func:`autograd_engine.gradcheck.numerical_gradient` of the reference (or of the student's own
-forward). A difference is explained by the typical mistake it points to.
+forward). Where the points come from is the grader's choice: the check call, else the reference
+op, never the student's class. A difference is explained by the typical mistake it points to.
 """
 
 from __future__ import annotations
@@ -12,31 +13,40 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any
 
+from .. import autodiff
+from .. import ops as engine_ops
 from ..autodiff import grad
 from ..errors import describe
 from ..grad_mode import enable_grad, no_grad
-from ..gradcheck import _evaluate, numerical_gradient
+from ..gradcheck import numerical_gradient
+from ..gradcheck import value_at as _evaluate
 from ..ops import Op
 from ..value import Value
-from .report import (
-    CheckReport,
-    _as_number,
-    _call_student,
-    _check_count,
-    _close,
-    _factor_text,
-    _fail,
-    _num,
-    _parameter_names,
-    _show,
-    _Stop,
-    _table,
-    _title,
-    _where,
+from .common import (
+    Parts,
+    Stop,
+    as_number,
+    at,
+    call_student,
+    check_count,
+    check_points,
+    close,
+    factor_text,
+    fail,
+    give_up,
+    num,
+    parameter_names,
+    run_check,
+    show,
+    table,
+    title_of,
 )
+from .guard import DEFAULT_TIME_LIMIT, watch_calls
+from .report import CheckReport
 
 __all__ = ["EDGE_STEP", "KINK_MARGIN", "UPSTREAM", "check_op"]
 
@@ -50,6 +60,8 @@ KINK_MARGIN = 0.05
 #: The step of the one-sided differences taken at edge points.
 EDGE_STEP = 1e-6
 
+_FORWARD, _RULE, _ENGINE = "forward", "rule", "engine"
+
 
 @dataclass
 class _Subject:
@@ -62,6 +74,7 @@ class _Subject:
     kinks: tuple[float, ...]
     op: Op | None  # None: a function of Values
     function: Callable[..., Any]  # takes Values, returns a Value (the op itself for an op)
+    watched: dict[CodeType, str] = field(default_factory=dict)  # calls a backward may not make
 
     @property
     def forward_name(self) -> str:
@@ -75,20 +88,31 @@ class _Subject:
 
     def value(self, point: Sequence[float]) -> float:
         """The student's forward at ``point``: a finite float, or a report that says why not."""
-        where = _where(self.names, point)
+        where = at(self.names, point)
         if self.op is not None:
-            result = _call_student(self.forward_name, where, self.op.forward, *point)
+            result = call_student(self.forward_name, where, self.op.forward, *point)
         else:
             with no_grad():
                 inputs = [Value(x) for x in point]
-                result = _call_student(self.forward_name, where, self.function, *inputs)
-        value = _as_number(result)
+                result = call_student(self.forward_name, where, self.function, *inputs)
+        value = as_number(result)
         if value is None:
-            _fail(
-                f"{self.forward_name} returned {_show(result)} {where}; it should return a "
+            if isinstance(result, bool):
+                hint = _term_hint(result)
+            elif self.op is None:
+                hint = (
+                    "the function should compute a Value from its inputs, for example "
+                    "`return (x * y).tanh()`. Did you forget `return`?"
+                )
+            else:
+                hint = (
+                    "forward computes the op's value from plain floats, for example "
+                    "`return 1.0 / (1.0 + math.exp(-x))`. Did you forget `return`?"
+                )
+            fail(
+                f"{self.forward_name} returned {show(result)} {where}; it should return a "
                 "finite number.",
-                "forward computes the op's value from plain floats, for example "
-                "`return 1.0 / (1.0 + math.exp(-x))`. Did you forget `return`?",
+                hint,
             )
         return value
 
@@ -102,77 +126,107 @@ class _Subject:
 
         Exceptions of the ``tolerate`` types raised by the student's backward pass through.
         """
-        where = _where(self.names, point)
+        where = at(self.names, point)
         if self.op is None:
             inputs = [Value(x) for x in point]
-            out = _call_student(self.title, where, self.function, *inputs)
+            out = call_student(self.title, where, self.function, *inputs)
             if not isinstance(out, Value):
                 return (0.0,) * len(point)  # a constant: no input reaches the output
             root = out if upstream == 1.0 else out * upstream
             return tuple(
-                _call_student(self.backward_name, where, grad, root, inputs, tolerate=tolerate)
+                call_student(self.backward_name, where, grad, root, inputs, tolerate=tolerate)
             )
         out_value = self.value(point)
-        terms = _call_student(
-            self.backward_name,
-            where,
-            self.op.backward,
-            upstream,
-            out_value,
-            *point,
-            tolerate=tolerate,
-        )
+        with watch_calls(self.watched) as seen:
+            terms = call_student(
+                self.backward_name,
+                where,
+                self.op.backward,
+                upstream,
+                out_value,
+                *point,
+                tolerate=tolerate,
+            )
+        self._judge_calls(seen.arguments, point)
         return self._checked_terms(terms, where)
+
+    def _judge_calls(self, calls: dict[str, list[tuple[Any, ...]]], point: Sequence[float]) -> None:
+        """Give up on a backward that does not compute the derivative itself."""
+        rule = self.backward_name
+        asked = (
+            "The exercise asks for the derivative's formula: work it out on paper, then return "
+            "grad times it, one term per input."
+        )
+        if _ENGINE in calls:
+            give_up(f"{rule} lets the engine differentiate (backward() or grad()).", asked)
+        if _RULE in calls:
+            give_up(f"{rule} calls the engine's own rule for this op instead of its own.", asked)
+        moved = [args[1:] for args in calls.get(_FORWARD, []) if list(args[1:]) != list(point)]
+        if moved:
+            give_up(
+                f"{rule} calls forward at points other than its input: that estimates the "
+                "derivative by finite differences instead of computing it.",
+                asked + " (Inside backward, `out` already holds forward's value at the input.)",
+            )
 
     def _checked_terms(self, terms: Any, where: str) -> tuple[float, ...]:
         rule, n = self.backward_name, len(self.names)
         wanted = ", ".join(f"grad * df/d{name}" for name in self.names)
         shape = f"({wanted}{',' if n == 1 else ''})"
         if terms is None:
-            _fail(
+            fail(
                 f"{rule} returned None {where}.",
                 f"did you forget `return`? backward must return a tuple with one term per input: "
                 f"return {shape}",
             )
         if isinstance(terms, (Value, numbers.Number)):
-            _fail(
-                f"{rule} returned a single number ({_show(terms)}) {where}, not a tuple.",
+            fail(
+                f"{rule} returned a single number ({show(terms)}) {where}, not a tuple.",
                 f"put it in a tuple, one term per input: `return {shape}`"
                 + (" (mind the comma: it makes the tuple)." if n == 1 else "."),
             )
         if not isinstance(terms, (tuple, list)):
-            _fail(
-                f"{rule} returned {_show(terms)} {where}; it should return a tuple of {n} "
+            fail(
+                f"{rule} returned {show(terms)} {where}; it should return a tuple of {n} "
                 f"number(s).",
                 f"write `return {shape}`.",
             )
         if len(terms) != n:
-            _fail(
+            fail(
                 f"{rule} returned {len(terms)} term(s) {where}, but this op has {n} input(s) "
-                f"({', '.join(self.names)}): {_show(terms)}.",
+                f"({', '.join(self.names)}): {show(terms)}.",
                 f"return exactly one term per input, in the order of forward's inputs: {shape}.",
             )
         values = []
         for name, term in zip(self.names, terms):
-            value = _as_number(term)
+            value = as_number(term)
             if value is None:
-                _fail(
-                    f"{rule} returned {_show(term)} as the term for {name} {where}; it should "
+                fail(
+                    f"{rule} returned {show(term)} as the term for {name} {where}; it should "
                     "be a finite number.",
-                    "nan or inf usually comes from a division by zero or an overflow; None from a "
-                    "missing value.",
+                    _term_hint(term),
                 )
             values.append(value)
         return tuple(values)
 
 
-def _subject(
-    op_or_function: Any,
-    domain: Sequence[tuple[float, float]] | None,
-    edge_points: Sequence[Sequence[float]] | None,
-    kinks: Sequence[float] | None,
-) -> _Subject:
-    """Normalise what check_op was given (an Op, an Op class, or a function of Values)."""
+@dataclass(frozen=True)
+class _Places:
+    """Where check_op looks: the domain, the kinks and the edge points, each None when the check
+    call does not say (the reference, else the defaults, decide)."""
+
+    domain: Sequence[tuple[float, float]] | None
+    edge_points: Sequence[Sequence[float]] | None
+    kinks: Sequence[float] | None
+
+
+def _subject(op_or_function: Any, places: _Places, reference_op: Op | None) -> _Subject:
+    """Normalise what check_op was given (an Op, an Op class, or a function of Values).
+
+    The domain, kinks and edge points come from the check call, else from the reference op,
+    else (with no reference at all) from an op's own class, else the defaults: a student cannot
+    move the points the grader samples by editing their own class.
+    """
     if isinstance(op_or_function, type) and issubclass(op_or_function, Op):
         try:
             op_or_function = op_or_function()
@@ -181,44 +235,106 @@ def _subject(
                 f"check_op() got the class {op_or_function.__name__}, which needs arguments to "
                 f"be created ({exc}); pass an instance instead, like {op_or_function.__name__}(...)"
             ) from None
+    source: Op | None = reference_op
     if isinstance(op_or_function, Op):
         op = op_or_function
-        own_domain = tuple(tuple(d) for d in (domain if domain is not None else op.domain))
-        n = op.arity or len(own_domain)
+        if source is None:
+            source = op  # no reference: the op is checked against its own forward
+        own_domain = tuple(tuple(d) for d in (places.domain or source.domain))
+        n = op.arity or source.arity or len(own_domain)
         return _Subject(
-            title=_title(op),
-            names=_input_names(_parameter_names(op.forward), n),
-            domain=_domain_for(own_domain, n, _title(op)),
-            edge_points=_edges_for(op.edge_points if edge_points is None else edge_points, n),
-            kinks=tuple(op.kinks if kinks is None else kinks),
+            title=title_of(op),
+            names=_input_names(parameter_names(op.forward), n),
+            domain=_domain_for(own_domain, n, title_of(op)),
+            edge_points=_edges_for(
+                source.edge_points if places.edge_points is None else places.edge_points, n
+            ),
+            kinks=tuple(source.kinks if places.kinks is None else places.kinks),
             op=op,
             function=op,
+            watched=_watched(op, reference_op),
         )
     if not callable(op_or_function):
         raise TypeError(
             "check_op() expects an Op (an instance or a class) or a function of Values, got "
             f"{describe(op_or_function)}"
         )
-    signature = _parameter_names(op_or_function)
-    if domain is not None:
-        n = len(domain)
+    signature = parameter_names(op_or_function)
+    if places.domain is not None:
+        n = len(places.domain)
+    elif source is not None and source.arity:
+        n = source.arity
     elif signature is not None and signature[0] and not signature[1]:
         n = len(signature[0])
     else:
         raise TypeError(
-            f"check_op() cannot tell how many inputs {_title(op_or_function)} takes; pass "
+            f"check_op() cannot tell how many inputs {title_of(op_or_function)} takes; pass "
             "domain=[(low, high), ...] with one interval per input"
         )
-    given = tuple(tuple(d) for d in domain) if domain is not None else ((-3.0, 3.0),)
+    given: tuple[tuple[float, ...], ...] = ((-3.0, 3.0),)
+    if places.domain is not None:
+        given = tuple(tuple(d) for d in places.domain)
+    elif source is not None:
+        given = tuple(tuple(d) for d in source.domain)
+    edges = places.edge_points
+    if edges is None:
+        edges = source.edge_points if source is not None else ()
+    kinks = places.kinks
+    if kinks is None:
+        kinks = source.kinks if source is not None else ()
     return _Subject(
-        title=_title(op_or_function),
+        title=title_of(op_or_function),
         names=_input_names(signature, n),
-        domain=_domain_for(given, n, _title(op_or_function)),
-        edge_points=_edges_for(edge_points or (), n),
-        kinks=tuple(kinks or ()),
+        domain=_domain_for(given, n, title_of(op_or_function)),
+        edge_points=_edges_for(edges, n),
+        kinks=tuple(kinks),
         op=None,
         function=op_or_function,
     )
+
+
+def _watched(op: Op, reference_op: Op | None) -> dict[CodeType, str]:
+    """The functions a student's backward may not call: its own forward at other points (finite
+    differences), the reference's rule, and the engine's differentiation."""
+    if type(op).__module__.startswith(engine_ops.__name__.rpartition(".")[0] + "."):
+        return {}  # the engine's own op, checked by its authors
+    watched: dict[CodeType, str] = {
+        autodiff.backward.__code__: _ENGINE,
+        autodiff.grad.__code__: _ENGINE,
+        Value.backward.__code__: _ENGINE,
+        numerical_gradient.__code__: _ENGINE,
+    }
+    forward = getattr(type(op).forward, "__code__", None)
+    if forward is not None:
+        watched[forward] = _FORWARD
+    for rule_owner in (reference_op, *_ops_named(op.name)):
+        rule = getattr(type(rule_owner).backward, "__code__", None) if rule_owner else None
+        if rule is not None:
+            watched[rule] = _RULE
+    return watched
+
+
+def _ops_named(name: str) -> list[Op]:
+    """The engine's ops of the same name (a student's ``relu`` may borrow ``Relu.backward``)."""
+    return [op for op in vars(engine_ops).values() if isinstance(op, Op) and op.name == name]
+
+
+def _term_hint(term: Any) -> str:
+    if isinstance(term, bool):
+        return (
+            "True and False come from a comparison like `x > 0`; the term must be a number: "
+            "grad times the derivative (for a jump, pick the branch with `if`)."
+        )
+    if term is None:
+        return "None usually means a missing value: every term must be a number."
+    if isinstance(term, numbers.Real) and not isinstance(term, Value):
+        try:
+            float(term)
+        except Exception:
+            return "this number cannot be turned into a float: return a plain float (or a Value)."
+    if isinstance(term, (numbers.Number, Value)):
+        return "nan or inf usually comes from a division by zero or an overflow."
+    return "each term must be a number (or a Value): grad times the local derivative."
 
 
 def _input_names(signature: tuple[list[str], bool] | None, n: int) -> tuple[str, ...]:
@@ -314,10 +430,12 @@ def check_op(
     second_order: bool = False,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    points: float = 1.0,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> CheckReport:
     r"""Check an op's derivative at many points against central finite differences.
 
-    The derivative is checked at ``n_points`` seeded random points of the op's ``domain`` (kept
+    The derivative is checked at ``n_points`` seeded random points of the ``domain`` (kept
     :data:`KINK_MARGIN` away from its ``kinks``) and at each of its ``edge_points``, each time
     with ``grad = 1`` and with ``grad =`` :data:`UPSTREAM` arriving from above, so a rule that
     forgets the chain-rule factor ``grad`` is caught. At an edge point, where finite differences
@@ -335,57 +453,132 @@ def check_op(
             points), a function of Values like ``Value.sigmoid``, or a float function like
             ``math.tanh``. Finite differences of the reference, when given, are the expected
             derivatives; otherwise those of the student's own forward.
-        domain: one ``(low, high)`` interval per input; default: the op's ``domain``, or
-            ``(-3, 3)`` for each input of a function.
-        edge_points: extra points to check, at the edge of the domain; default: the op's.
-        kinks: points where the derivative jumps, kept away from; default: the op's.
+        domain: one ``(low, high)`` interval per input; default: the reference op's ``domain``
+            (a Value method like ``Value.relu`` stands for its op), else ``(-3, 3)``. Only with
+            no reference at all does the student's op supply it (then its own forward is the
+            truth anyway).
+        edge_points: extra points to check, at the edge of the domain; default: as for domain.
+        kinks: points where the derivative jumps, kept away from; default: as for domain.
         n_points: how many random points to check.
         seed: the seed of the random points (the same seed gives the same points).
         second_order: also check second derivatives, through ``create_graph=True``, against
             finite differences of the (checked) first derivatives; this catches a backward
             written with ``math.*`` functions, which cut the graph.
         atol, rtol: a number passes when ``|got - expected| <= atol + rtol * |expected|``.
+        points: what the check is worth, shared equally by its parts (forward, derivative,
+            chain rule, edge points, second derivatives); every part runs.
+        time_limit: seconds the check may run (None: no limit), so that an endless loop in the
+            student's code ends with a report instead of a hang.
 
     Returns:
         A :class:`CheckReport`: true when every derivative agrees; otherwise the worst point, the
         numbers side by side and a hint (a sign error, a missing ``grad *``, the derivative of the
-        other input, a constant factor, ...).
+        other input, a constant factor, ...). A backward that does not compute the derivative
+        itself (it calls the reference's rule, the engine's ``backward``, or ``forward`` at other
+        points) gets no points, whatever its numbers.
 
     Example:
         >>> from autograd_engine.ops import Tanh
         >>> bool(check_op(Tanh()))
         True
     """
-    _check_count("check_op", "n_points", n_points)
-    subject = _subject(op_or_function, domain, edge_points, kinks)
-    truth, reference_op = _reference(reference, subject)
-    points = _sample_points(subject.domain, subject.kinks, n_points, seed)
-    try:
+    check_count("check_op", "n_points", n_points)
+    points = check_points("check_op", points)
+    truth, reference_op = _reference(reference)
+    subject = _subject(op_or_function, _Places(domain, edge_points, kinks), reference_op)
+    if truth is None:
+        truth = subject.function
+    sample = _sample_points(subject.domain, subject.kinks, n_points, seed)
+    first, chain = "derivative with grad = 1", f"chain rule: grad = {num(UPSTREAM)}"
+    names = [*(["forward"] if reference is not None else []), first, chain]
+    if subject.edge_points:
+        names.append("edge points")
+    if second_order:
+        names.append("second derivatives")
+
+    def body(parts: Parts) -> CheckReport:
         if reference is not None:
-            _check_forward(subject, truth, [*points, *subject.edge_points], atol, rtol)
-        entries: list[_Entry] = []
-        for point in points:
-            entries.extend(_entries_at(subject, truth, point))
-        for point in subject.edge_points:
-            entries.extend(_edge_entries_at(subject, truth, reference_op, point))
+            parts.run(
+                "forward",
+                lambda: _check_forward(subject, truth, [*sample, *subject.edge_points], atol, rtol),
+            )
+        groups: list[tuple[list[str], Callable[[], list[_Entry]]]] = [
+            ([first, chain], lambda: [e for p in sample for e in _entries_at(subject, truth, p)])
+        ]
+        if subject.edge_points:
+            groups.append(
+                (
+                    ["edge points"],
+                    lambda: [
+                        e
+                        for p in subject.edge_points
+                        for e in _edge_entries_at(subject, truth, reference_op, p)
+                    ],
+                )
+            )
         if second_order:
-            for point in points:
-                entries.extend(_second_order_entries_at(subject, point))
-    except _Stop as stop:
-        return stop.report
-    return _derivative_report(subject, entries, reference is not None, atol, rtol)
+            groups.append(
+                (
+                    ["second derivatives"],
+                    lambda: [e for p in sample for e in _second_order_entries_at(subject, p)],
+                )
+            )
+        entries: list[_Entry] = []
+        for group, collect in groups:
+            try:
+                entries.extend(collect())
+            except Stop as stop:
+                if stop.final:
+                    raise
+                for name in group:
+                    parts.record(name, stop.report)
+        report = _derivative_report(subject, entries, reference is not None, atol, rtol)
+        selectors: list[tuple[str, Callable[[_Entry], bool]]] = [
+            (first, lambda e: e.order == 1 and not e.edge and e.upstream == 1.0),
+            (chain, lambda e: e.order == 1 and not e.edge and e.upstream != 1.0),
+            ("edge points", lambda e: e.edge),
+            ("second derivatives", lambda e: e.order == 2),
+        ]
+        for e_name, belongs in selectors:
+            if e_name in names and e_name not in parts.failures:
+                bad = any(belongs(e) and e.badness(atol, rtol) > 0.0 for e in entries)
+                parts.record(e_name, report if bad else None)
+        return report
+
+    return run_check(
+        f"check_op({subject.title})", subject.backward_name, names, points, time_limit, body
+    )
 
 
-def _reference(reference: Any, subject: _Subject) -> tuple[Callable[..., Any], Op | None]:
-    """The function whose finite differences are the truth, and the reference Op if any."""
+def _on_values(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A reference that takes Values: ``function`` itself, or, for a float function like
+    ``math.tanh`` (which refuses a Value), ``function`` of the Values' numbers."""
+
+    def on_values(*values: Value) -> Any:
+        try:
+            return function(*values)
+        except TypeError:
+            return function(*[v.data for v in values])
+
+    return on_values
+
+
+def _reference(reference: Any) -> tuple[Callable[..., Any] | None, Op | None]:
+    """The function whose finite differences are the truth (None: the student's own forward),
+    and the op that settles edge points and supplies the domain, if there is one: the reference
+    itself, or the op behind a Value method like ``Value.relu``."""
     if reference is None:
-        return subject.function, None
+        return None, None
     if isinstance(reference, type) and issubclass(reference, Op):
         reference = reference()
     if isinstance(reference, Op):
         return reference, reference
     if callable(reference):
-        return reference, None
+        name = getattr(reference, "__name__", "")
+        if getattr(Value, name, None) is reference:
+            ops = _ops_named(name)
+            return reference, ops[0] if len(ops) == 1 else None
+        return _on_values(reference), None
     raise TypeError(
         "check_op(reference=...) expects an Op, a function of Values or a float function, got "
         f"{describe(reference)}"
@@ -401,7 +594,7 @@ def _check_forward(
 ) -> None:
     """Compare the student's forward with the reference at every point; stop at a difference."""
     pairs = [(tuple(p), subject.value(p), _evaluate(truth, p)) for p in points]
-    wrong = [(p, got, want) for p, got, want in pairs if not _close(got, want, atol, rtol)]
+    wrong = [(p, got, want) for p, got, want in pairs if not close(got, want, atol, rtol)]
     if not wrong:
         return
     point, got, want = max(wrong, key=lambda w: abs(w[1] - w[2]))
@@ -412,12 +605,12 @@ def _check_forward(
         if all(abs(r + 1.0) < 1e-6 for r in ratios):
             hint = "your values have the wrong sign: look for a minus sign."
         elif len(ratios) > 1 and max(ratios) - min(ratios) < 1e-6 * abs(ratios[0]):
-            hint = f"your values are {_factor_text(ratios[0])} times the right ones everywhere."
-    _fail(
+            hint = f"your values are {factor_text(ratios[0])} times the right ones everywhere."
+    fail(
         f"{subject.forward_name} gives a wrong value at {len(wrong)} of {len(pairs)} points; "
-        f"the largest difference is {_where(subject.names, point)}.",
+        f"the largest difference is {at(subject.names, point)}.",
         hint,
-        details=_table(["", "yours", "expected"], [["f", _num(got), _num(want)]]),
+        details=table(["", "yours", "expected"], [["f", num(got), num(want)]]),
         point=dict(zip(subject.names, point)),
         got=got,
         expected=want,
@@ -437,8 +630,8 @@ def _entries_at(
     # The student's forward first, so that an error in it is reported at the point itself
     # rather than at a finite-difference neighbour.
     value = subject.value(point)
-    where = _where(subject.names, point)
-    partials = _call_student(subject.forward_name, where, _numeric_partials, truth, point)
+    where = at(subject.names, point)
+    partials = call_student(subject.forward_name, where, _numeric_partials, truth, point)
     entries = []
     for upstream in (1.0, UPSTREAM):
         got = subject.derivative(point, upstream)
@@ -477,7 +670,7 @@ def _edge_entries_at(
     point: tuple[float, ...],
 ) -> list[_Entry]:
     """Entries at an edge point: the accepted range, or "raise", for each input."""
-    where = _where(subject.names, point)
+    where = at(subject.names, point)
     value = subject.value(point)
     n = len(point)
     ranges: list[tuple[float | None, float | None]] = []
@@ -489,10 +682,10 @@ def _edge_entries_at(
             ranges = [(None, None)] * n
     else:
         for i in range(n):
-            left = _call_student(
+            left = call_student(
                 subject.forward_name, where, _one_sided_slope, truth, point, i, -1.0
             )
-            right = _call_student(
+            right = call_student(
                 subject.forward_name, where, _one_sided_slope, truth, point, i, 1.0
             )
             if left is not None and right is not None:
@@ -534,7 +727,7 @@ def _edge_derivative(
 
 def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> list[_Entry]:
     """Second derivatives through create_graph, against differences of the first derivatives."""
-    where = _where(subject.names, point)
+    where = at(subject.names, point)
     n = len(point)
 
     def first_derivative(i: int) -> Callable[..., float]:
@@ -542,7 +735,7 @@ def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> lis
         # finite differences are the second derivatives that create_graph must reproduce.
         def d_i(*values: Value) -> float:
             with enable_grad():  # numerical_gradient evaluates under no_grad
-                return subject.derivative([float(v) for v in values], 1.0)[i]
+                return subject.derivative([v.data for v in values], 1.0)[i]
 
         return d_i
 
@@ -554,7 +747,7 @@ def _second_order_entries_at(subject: _Subject, point: tuple[float, ...]) -> lis
         firsts = grad(out, inputs, create_graph=True)
         return [grad(first, inputs) for first in firsts]
 
-    hessian = _call_student(
+    hessian = call_student(
         f"{subject.backward_name} (called with Values, as backward(create_graph=True) does)",
         where,
         analytic,
@@ -585,7 +778,7 @@ def _derivative_report(
         return CheckReport(
             "passed",
             f"{subject.title}: {what}{second} derivatives are right at {n_points} points"
-            f"{edge_text}, with grad = 1 and grad = {_num(UPSTREAM)} arriving from above.",
+            f"{edge_text}, with grad = 1 and grad = {num(UPSTREAM)} arriving from above.",
             checked=len(entries),
         )
     # Show the simplest failure: first derivatives before second ones, grad = 1 before others.
@@ -607,9 +800,9 @@ def _derivative_report(
     summary = (
         f"the {kind} from {subject.backward_name} is off at "
         f"{len({e.point for e in bad})} of {n_points} points; the largest difference is "
-        f"{_where(subject.names, worst.point)}"
+        f"{at(subject.names, worst.point)}"
         + (
-            f", with grad = {_num(worst.upstream)} arriving from above."
+            f", with grad = {num(worst.upstream)} arriving from above."
             if worst.upstream != 1.0
             else "."
         )
@@ -642,17 +835,17 @@ def _expected_text(e: _Entry) -> str:
     if e.low is None:
         return "should raise"
     if e.high is None or e.low == e.high:
-        return _num(e.low)
-    return f"{_num(e.low)} .. {_num(e.high)}"
+        return num(e.low)
+    return f"{num(e.low)} .. {num(e.high)}"
 
 
 def _details(subject: _Subject, entries: list[_Entry], atol: float, rtol: float) -> str:
     rows = []
     for e in entries:
-        got = "raised" if e.got is None else _num(e.got)
+        got = "raised" if e.got is None else num(e.got)
         mark = "<- differs" if e.badness(atol, rtol) > 0.0 else ""
         rows.append([_entry_name(subject, e), got, _expected_text(e), mark])
-    return _table(["", "yours", "expected", ""], rows)
+    return table(["", "yours", "expected", ""], rows)
 
 
 def _diagnose(
@@ -689,10 +882,16 @@ def _formula_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: float
     """Hints for a derivative that is wrong even with grad = 1."""
 
     def near(a: float, b: float) -> bool:
-        return _close(a, b, atol, rtol)
+        return close(a, b, atol, rtol)
 
     n = len(subject.names)
     sized = [e for e in bad if e.expected is not None and abs(e.expected) > 1e-6]
+    if not sized:
+        example = at(subject.names, bad[0].point)
+        return (
+            f"the right derivative is 0 at every point that differs ({example}, for one), but "
+            "yours is not: does your rule miss a case, like an `if` for one side of a kink?"
+        )
     if sized and len(sized) == len(bad) and all(e.got == 0.0 for e in bad):
         if subject.op is None:
             return (
@@ -733,7 +932,7 @@ def _formula_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: float
     if len(sized) == len(bad) and len(sized) >= 2:
         ratios = [float(e.got or 0.0) / float(e.expected or 1.0) for e in sized]
         if max(ratios) - min(ratios) <= 1e-3 * max(abs(r) for r in ratios):
-            factor = _factor_text(sum(ratios) / len(ratios))
+            factor = factor_text(sum(ratios) / len(ratios))
             return (
                 f"your derivative is {factor} times the right one at every point that differs: "
                 "the formula is right up to a constant factor. Look for a missing or extra "
@@ -761,17 +960,17 @@ def _chain_rule_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: fl
     u = UPSTREAM
 
     def near(a: float, b: float) -> bool:
-        return _close(a, b, atol, rtol)
+        return close(a, b, atol, rtol)
 
     if all(near(float(e.got or 0.0), float(e.expected or 0.0) / u) for e in bad):
         return (
-            f"your answer is right when grad = 1, but with grad = {_num(u)} arriving from above "
+            f"your answer is right when grad = 1, but with grad = {num(u)} arriving from above "
             "it does not change: multiply by `grad` (the chain rule: upstream gradient times "
             "local derivative)."
         )
     if all(near(float(e.got or 0.0), float(e.expected or 0.0) * u) for e in bad):
         return (
-            f"your answer is right when grad = 1, but with grad = {_num(u)} it grows {_num(u)} "
+            f"your answer is right when grad = 1, but with grad = {num(u)} it grows {num(u)} "
             "times too much: multiply by `grad` once, not twice."
         )
     return (
@@ -781,7 +980,7 @@ def _chain_rule_hint(subject: _Subject, bad: list[_Entry], atol: float, rtol: fl
 
 
 def _edge_hint(subject: _Subject, e: _Entry) -> str:
-    where = _where(subject.names, e.point)
+    where = at(subject.names, e.point)
     if e.low is None:
         return (
             f"{where} the derivative is infinite, or the op is undefined on one side: backward "

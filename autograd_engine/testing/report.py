@@ -1,41 +1,86 @@
-"""The report a teaching-exercise check returns, and what every check shares to write one.
+"""The report a teaching-exercise check returns: a verdict, a message for the student, points.
 
-A check runs the student's code through :func:`_call_student`, so an exception becomes a kind
-message instead of a stack trace, and it stops early by raising :class:`_Stop` with a finished
-:class:`CheckReport`. The helpers below write numbers, tables and names as a student reads them.
+A :class:`CheckReport` reads as plain text (80 columns, code never split, ASCII where the
+terminal cannot show ``✔``/``✘``), shows as a coloured box in Jupyter and turns into a dict for
+an autograder. Its points come from :class:`Part` s, the sub-checks it is made of.
 """
 
 from __future__ import annotations
 
 import html
-import inspect
-import math
-import numbers
+import re
+import sys
 import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Literal, NoReturn
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-from ..errors import describe
-from ..ops import Op
-from ..value import Value
-
-__all__ = ["CheckReport"]
+__all__ = ["WIDTH", "CheckReport", "Part", "Status", "wrap"]
 
 Status = Literal["passed", "failed", "not done"]
 
+#: The width of a printed report: it fits an 80-column terminal.
+WIDTH = 80
 
-_HEADINGS: dict[str, str] = {
-    "passed": "✔ Passed",
-    "failed": "✘ Not quite",
-    "not done": "… Not done yet",
+_HEADINGS: dict[str, tuple[str, str]] = {  # (with symbols, ASCII only)
+    "passed": ("✔ Passed", "[+] Passed"),
+    "failed": ("✘ Not quite", "[x] Not quite"),
+    "not done": ("… Not done yet", "[.] Not done yet"),
 }
+_MARKS = {True: ("✔", "+"), False: ("✘", "x")}
 _COLOURS: dict[str, tuple[str, str]] = {  # (border, background) for Jupyter
     "passed": ("#2e7d32", "#f1f8e9"),
     "failed": ("#c62828", "#fdecea"),
     "not done": ("#9e9e9e", "#f5f5f5"),
 }
+_CODE = re.compile(r"`([^`\n]+)`")
+_KEEP = "\x00"  # stands for a space inside `code` while wrapping, so code is never split
+
+
+def wrap(text: str, width: int = WIDTH, indent: str = "") -> list[str]:
+    """Wrap prose to ``width`` columns; a `backticked` piece of code is never split across lines.
+
+    Example:
+        >>> wrap("write `p.data -= learning_rate * p.grad` here", 20)
+        ['write', '`p.data -= learning_rate * p.grad`', 'here']
+    """
+    protected = _CODE.sub(lambda m: "`" + m.group(1).replace(" ", _KEEP) + "`", text)
+    lines = textwrap.wrap(
+        protected,
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace(_KEEP, " ") for line in lines]
+
+
+def _can_show_symbols() -> bool:
+    """True when sys.stdout can encode ✔, ✘ and … (not so for a cp1252 pipe on Windows)."""
+    encoding = getattr(sys.stdout, "encoding", None)
+    if encoding is None:  # an in-memory text stream (io.StringIO) holds any character
+        return True
+    try:
+        "✔✘…".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sub-check of a report, with its share of the points.
+
+    Attributes:
+        name: what this part checks, like ``"derivative with grad = 1"``.
+        passed: whether it passed.
+        points: the points earned (``max_points`` when passed, else 0).
+        max_points: the points it is worth.
+    """
+
+    name: str
+    passed: bool
+    points: float
+    max_points: float
 
 
 @dataclass(frozen=True, repr=False)
@@ -44,7 +89,7 @@ class CheckReport:
 
     It is true when the check passed, so an autograder can write ``assert report, report``.
     Print it, or leave it as the last line of a notebook cell, to read the message; in Jupyter it
-    shows as a coloured box.
+    shows as a coloured box. ``to_dict()`` gives everything as plain data (for JSON).
 
     Attributes:
         status: ``"passed"``, ``"failed"`` or ``"not done"`` (the student's code still raises
@@ -57,6 +102,9 @@ class CheckReport:
         expected: the correct number there, or None.
         checked: how many numbers were compared.
         failures: how many of them differed.
+        title: what was checked, like ``"check_op(MySigmoid)"``.
+        parts: the sub-checks, each with its points; every one of them was run.
+        output: what the student's code printed during the check, trimmed, or "".
     """
 
     status: Status
@@ -68,32 +116,72 @@ class CheckReport:
     expected: float | None = None
     checked: int = 0
     failures: int = 0
+    title: str = ""
+    parts: tuple[Part, ...] = ()
+    output: str = ""
 
     @property
     def passed(self) -> bool:
         """True when the student's code is right."""
         return self.status == "passed"
 
+    @property
+    def score(self) -> float:
+        """The points earned: the sum over the parts (all of them when the check passed)."""
+        if not self.parts:
+            return self.max_score if self.passed else 0.0
+        return sum(p.points for p in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        """The points this check is worth (1 unless the check was given ``points=``)."""
+        return sum(p.max_points for p in self.parts) if self.parts else 1.0
+
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
-        lines = textwrap.wrap(f"{_HEADINGS[self.status]}: {self.summary}", 96)
+        symbols = _can_show_symbols()
+        heading = _HEADINGS[self.status][0 if symbols else 1]
+        lines = wrap(f"{heading}: {self.summary}")
         if self.details:
             lines.append(textwrap.indent(self.details, "    "))
         if self.hint:
-            lines.extend(textwrap.wrap(f"Hint: {self.hint}", 96, subsequent_indent="      "))
+            lines.extend(wrap(f"Hint: {self.hint}", indent="      "))
+        if self.status == "failed" and len(self.parts) > 1:
+            marks = "   ".join(
+                f"{_MARKS[p.passed][0 if symbols else 1]} {p.name}".replace(" ", _KEEP)
+                for p in self.parts
+            )
+            score = f"Points: {_points(self.score)} of {_points(self.max_score)}:"
+            lines.extend(wrap(f"{score}   {marks}", indent="        "))
+        if self.output:
+            lines.append("Your code printed:")
+            lines.append(textwrap.indent(self.output, "  | ", lambda line: True))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return str(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in the report as plain data (for JSON), with ``score``, ``max_score``,
+        ``passed`` and the ``message`` as printed."""
+        data = asdict(self)
+        data.update(
+            parts=[asdict(p) for p in self.parts],
+            passed=self.passed,
+            score=self.score,
+            max_score=self.max_score,
+            message=str(self),
+        )
+        return data
 
     def _repr_html_(self) -> str:
         border, background = _COLOURS[self.status]
         parts = [
             f'<div style="border-left: 5px solid {border}; background: {background}; '
             'padding: 0.5em 1em; margin: 0.3em 0; color: #212121">',
-            f"<b>{html.escape(_HEADINGS[self.status])}:</b> {html.escape(self.summary)}",
+            f"<b>{html.escape(_HEADINGS[self.status][0])}:</b> {_html_prose(self.summary)}",
         ]
         if self.details:
             parts.append(
@@ -101,181 +189,27 @@ class CheckReport:
                 f"{html.escape(self.details)}</pre>"
             )
         if self.hint:
-            parts.append(f"<div><b>Hint:</b> {html.escape(self.hint)}</div>")
+            parts.append(f"<div><b>Hint:</b> {_html_prose(self.hint)}</div>")
+        if self.status == "failed" and len(self.parts) > 1:
+            marks = ", ".join(f"{_MARKS[p.passed][0]} {html.escape(p.name)}" for p in self.parts)
+            parts.append(
+                f"<div><b>Points:</b> {_points(self.score)} of {_points(self.max_score)} "
+                f"({marks})</div>"
+            )
+        if self.output:
+            parts.append(
+                "<div><b>Your code printed:</b></div>"
+                '<pre style="background: transparent; margin: 0.2em 0">'
+                f"{html.escape(self.output)}</pre>"
+            )
         parts.append("</div>")
         return "".join(parts)
 
 
-class _Stop(Exception):  # noqa: N818  (control flow, not an error)
-    """Raised inside a check to end it early with a finished report (never escapes a check)."""
-
-    def __init__(self, report: CheckReport) -> None:
-        super().__init__(report.summary)
-        self.report = report
+def _html_prose(text: str) -> str:
+    """Escaped text in which `code` shows as code."""
+    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
 
 
-def _fail(summary: str, hint: str = "", **fields: Any) -> NoReturn:
-    raise _Stop(CheckReport("failed", summary, hint=hint, **fields))
-
-
-def _call_student(
-    what: str,
-    where: str,
-    function: Callable[..., Any],
-    *args: Any,
-    tolerate: tuple[type[Exception], ...] = (),
-) -> Any:
-    """Run the student's code; turn an exception into a kind report instead of a stack trace.
-
-    Exceptions of the ``tolerate`` types pass through unchanged, for the caller to judge.
-    """
-    try:
-        return function(*args)
-    except NotImplementedError as exc:
-        raise _Stop(_not_done(what, exc)) from None
-    except _Stop:
-        raise
-    except tolerate:
-        raise
-    except Exception as exc:
-        _fail(f"{what} raised {_exception_text(exc)} {where}.", _exception_hint(exc))
-
-
-def _not_done(what: str, exc: NotImplementedError) -> CheckReport:
-    said = f' ("{exc}")' if str(exc) else ""
-    return CheckReport(
-        "not done",
-        f"{what} still raises NotImplementedError{said}. Replace that line with your code, then "
-        "run this cell again.",
-    )
-
-
-def _exception_text(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _exception_hint(exc: BaseException) -> str:
-    """A likely cause for the usual exceptions in students' code."""
-    text = str(exc)
-    if isinstance(exc, ZeroDivisionError):
-        return "a division by zero. Check the formula at this point, or divide by something else."
-    if isinstance(exc, AttributeError) and "'float' object has no attribute" in text:
-        return (
-            "a Value method (like .tanh() or .exp()) was called on a plain float. Inside backward "
-            "the inputs may be floats: use the helpers in autograd_engine.functions "
-            "(tanh, exp, log, sigmoid ...), which work on floats and Values alike."
-        )
-    if isinstance(exc, NameError):
-        return "a name is not defined: check its spelling, and run the cells above this one first."
-    if isinstance(exc, OverflowError):
-        return "a number grew too large for a float. Look for an exp() of a large number."
-    if isinstance(exc, TypeError) and "not iterable" in text:
-        return "something expected a tuple or a list but got a single number."
-    return ""
-
-
-# ------------------------------------------------------------------------------------------------
-# Small helpers for numbers and messages
-# ------------------------------------------------------------------------------------------------
-
-
-def _num(x: float) -> str:
-    """A number as students read it: 6 significant digits, no trailing noise."""
-    return f"{x:.6g}"
-
-
-def _close(got: float, expected: float, atol: float, rtol: float) -> bool:
-    return abs(got - expected) <= atol + rtol * abs(expected)
-
-
-def _where(names: Sequence[str], point: Sequence[float]) -> str:
-    return "at " + ", ".join(f"{n} = {_num(x)}" for n, x in zip(names, point))
-
-
-def _show(x: Any) -> str:
-    """What the student's code returned, for a message: ``None``, or a type and a value."""
-    if x is None:
-        return "None"
-    if isinstance(x, float):
-        return f"the float {_num(x)}"
-    return describe(x)
-
-
-def _as_number(x: Any) -> float | None:
-    """A finite float from a number or a Value, or None when ``x`` is neither (or not finite)."""
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return None
-    value = float(x)
-    return value if math.isfinite(value) else None
-
-
-def _factor_text(r: float) -> str:
-    """``2``, ``1/2`` or ``0.731``: a ratio written as simply as it honestly can be."""
-    simple = Fraction(r).limit_denominator(12)
-    if abs(float(simple) - r) <= 1e-3 * abs(r):
-        return str(simple)
-    return f"{r:.3g}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns of text, the first left-aligned, the others right-aligned."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        return "   ".join(cells).rstrip()
-
-    return "\n".join(line(row) for row in [header, *rows])
-
-
-def _parameter_names(function: Callable[..., Any]) -> tuple[list[str], bool] | None:
-    """The names of a function's positional parameters, and whether it takes ``*args``."""
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return None
-    names = []
-    star = False
-    for p in signature.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
-            names.append(p.name)
-        elif p.kind is p.VAR_POSITIONAL:
-            star = True
-    return names, star
-
-
-def _check_count(who: str, name: str, count: Any) -> None:
-    """Refuse a number of points or steps that is not a whole number of at least 1 (an author's
-    mistake: with none, a check would pass without checking anything)."""
-    if isinstance(count, bool) or not isinstance(count, numbers.Integral):
-        raise TypeError(f"{who}() expects {name} to be a whole number, got {describe(count)}")
-    if count < 1:
-        raise ValueError(
-            f"{who}() expects {name} to be at least 1, got {count}: with none, nothing would be "
-            "checked"
-        )
-
-
-def _title(obj: Any) -> str:
-    """How the student's op or function is named in messages: ``MySigmoid``, ``my_backward``."""
-    if isinstance(obj, Op):
-        return type(obj).__name__
-    name = str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj))
-    return name.rpartition("<locals>.")[2]  # a function defined inside another: its own name
-
-
-def _parameter_labels(module: Any, params: list[Value]) -> list[str]:
-    """How a module's parameters are named in messages: by ``named_parameters()`` where the
-    module has it (``layers.0.neurons.1.w.2``), else by label or position."""
-    named = getattr(module, "named_parameters", None)
-    if callable(named):
-        try:
-            pairs = list(named())
-            if len(pairs) == len(params):
-                return [str(name) for name, _ in pairs]
-        except Exception:
-            pass
-    return [p.label or f"parameter {i}" for i, p in enumerate(params)]
+def _points(x: float) -> str:
+    return f"{x:.4g}"

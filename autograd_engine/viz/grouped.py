@@ -2,7 +2,7 @@
 
 It owns finding the neurons of a model, assigning each graph node to the neuron it belongs to,
 and drawing the boxes, the rest of the graph and the edges between them, with the node drawing
-of :mod:`autograd_engine.viz.dot` (whose :func:`~autograd_engine.draw_dot` calls it).
+of :mod:`autograd_engine.viz.nodes`; :func:`~autograd_engine.draw_dot` calls it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from typing import Any
 
 from ..errors import describe
 from ..value import Value
-from .dot import _grad_float, _node_lines, _norm_color, _static_look, _Style, html_text
+from .nodes import Style, grad_float, html_text, node_lines, norm_color, static_look
+
+__all__ = ["Group", "assign_groups", "grouped_lines", "model_groups"]
 
 
 @dataclass
-class _Group:
+class Group:
     """A neuron (or a layer, or any named set of parameters) drawn as one box."""
 
     title: str
@@ -51,10 +53,10 @@ def _params_of(module: Any, what: str) -> list[Value]:
     return _values(parameters(), f"{what}.parameters()")
 
 
-def _neuron_group(title: str, cluster: str, neuron: Any) -> _Group:
+def _neuron_group(title: str, cluster: str, neuron: Any) -> Group:
     weights = getattr(neuron, "w", None)
     bias = getattr(neuron, "b", None)
-    return _Group(
+    return Group(
         title,
         _params_of(neuron, title),
         cluster,
@@ -63,10 +65,10 @@ def _neuron_group(title: str, cluster: str, neuron: Any) -> _Group:
     )
 
 
-def _model_groups(model: Any) -> list[_Group]:
+def model_groups(model: Any) -> list[Group]:
     """One group per neuron, found by duck typing: ``model.layers[i].neurons[j]`` (w, b)."""
     if isinstance(model, Mapping):
-        return [_Group(str(name), _values(ps, f"model[{name!r}]")) for name, ps in model.items()]
+        return [Group(str(name), _values(ps, f"model[{name!r}]")) for name, ps in model.items()]
     layers = getattr(model, "layers", None)
     if layers is not None:
         named = [(f"layers[{i}]", layer) for i, layer in enumerate(layers)]
@@ -78,14 +80,14 @@ def _model_groups(model: Any) -> list[_Group]:
     for name, layer in named:
         neurons = getattr(layer, "neurons", None)
         if neurons is None:  # a layer we cannot look into: one box for all of it
-            groups.append(_Group(name, _params_of(layer, name)))
+            groups.append(Group(name, _params_of(layer, name)))
             continue
         for j, neuron in enumerate(neurons):
             groups.append(_neuron_group(f"{name}.neurons[{j}]", name, neuron))
     return groups
 
 
-def _assign_groups(order: Sequence[Value], groups: Sequence[_Group]) -> dict[Value, int]:
+def assign_groups(order: Sequence[Value], groups: Sequence[Group]) -> dict[Value, int]:
     """Which group (index) each node belongs to; nodes in no group are absent.
 
     1. A parameter belongs to its neuron (to the first group listing it, if it is shared).
@@ -137,7 +139,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _range_text(values: Iterable[float], style: _Style) -> str:
+def _range_text(values: Iterable[float], style: Style) -> str:
     values = list(values)
     if not values:
         return "none"
@@ -147,22 +149,20 @@ def _range_text(values: Iterable[float], style: _Style) -> str:
     return f"{style.number(low)} to {style.number(high)}"
 
 
-def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, computed: bool) -> str:
+def _group_box(gid: str, group: Group, outputs: list[Value], style: Style, computed: bool) -> str:
     """One neuron's box: its name, a summary of its parameters, and its outputs."""
     rows = [f"<B>{html_text(group.title)}</B>"]
     params = group.params
     if group.neurons:
         rows.append(_plural(group.neurons, "neuron"))
     if group.weights is not None and group.biases is not None:
-        rows.append(
-            f"{len(params)} params: |w| {_range_text((abs(w.data) for w in group.weights), style)}"
-            f", b {_range_text((b.data for b in group.biases), style)}"
-        )
+        # two short rows rather than one long one: boxes stay narrow
+        rows.append(f"{len(params)} params, b {_range_text((b.data for b in group.biases), style)}")
+        rows.append(f"|w| {_range_text((abs(w.data) for w in group.weights), style)}")
     else:
-        rows.append(
-            f"{len(params)} params: |p| {_range_text((abs(p.data) for p in params), style)}"
-        )
-    norm = math.sqrt(sum(_grad_float(p) ** 2 for p in params))
+        rows.append(f"{len(params)} params")
+        rows.append(f"|p| {_range_text((abs(p.data) for p in params), style)}")
+    norm = math.sqrt(sum(grad_float(p) ** 2 for p in params))
     if style.show_grads:
         rows.append(
             f"grad norm {style.number(norm)}" if computed else "grad <I>not computed yet</I>"
@@ -170,13 +170,13 @@ def _group_box(gid: str, group: _Group, outputs: list[Value], style: _Style, com
     if outputs:
         times = f" ({len(outputs)} calls)" if len(outputs) > 1 else ""
         rows.append(f"out {_range_text((v.data for v in outputs), style)}{times}")
-    fill = _norm_color(norm, style.grad_range) if style.color_grads and computed else "#f7f7f7"
+    fill = norm_color(norm, style.grad_range) if style.color_grads and computed else "#f7f7f7"
     table = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{table}</TABLE>'
     return f'\t{gid} [label=<{label}> shape=box style="rounded,filled" fillcolor="{fill}"]\n'
 
 
-def _summary_box(uid: str, title: str, nodes: list[Value], style: _Style) -> str:
+def _summary_box(uid: str, title: str, nodes: list[Value], style: Style) -> str:
     """A box standing for many ungrouped nodes: how many, of which ops, and their data range."""
     rows = [
         f"<B>{html_text(title)}</B>",
@@ -193,17 +193,17 @@ def _summary_box(uid: str, title: str, nodes: list[Value], style: _Style) -> str
 
 
 def _merge_layers(
-    groups: list[_Group], member: dict[Value, int]
-) -> tuple[list[_Group], dict[Value, int]]:
+    groups: list[Group], member: dict[Value, int]
+) -> tuple[list[Group], dict[Value, int]]:
     """The neuron groups merged into one group per layer (for ``group_by="layer"``)."""
     position: dict[str, int] = {}
-    layers: list[_Group] = []
+    layers: list[Group] = []
     renumber: list[int] = []
     for group in groups:
         key = group.cluster or group.title
         if key not in position:
             position[key] = len(layers)
-            layers.append(_Group(key, []))
+            layers.append(Group(key, []))
         layer = layers[position[key]]
         if layer.neurons == 0:
             layer.weights, layer.biases = [], []
@@ -218,18 +218,18 @@ def _merge_layers(
     return layers, {node: renumber[gi] for node, gi in member.items()}
 
 
-def _grouped_lines(
+def grouped_lines(
     order: Sequence[Value],
     model: Any,
-    style: _Style,
+    style: Style,
     computed: bool,
     group_by: str,
     detail_limit: int,
     max_nodes: int,
 ) -> list[str]:
     """The grouped view: neuron (or layer) boxes, the rest drawn node by node or summarised."""
-    groups = _model_groups(model)
-    member = _assign_groups(order, groups)
+    groups = model_groups(model)
+    member = assign_groups(order, groups)
     if group_by == "layer":
         groups, member = _merge_layers(groups, member)
     root = order[-1]
@@ -280,11 +280,11 @@ def _grouped_lines(
         chain = " -> ".join([f"layer{ci}", *(f"g{gi}" for gi in members)])
         lines.append(f"\t{{rank=same; {chain} [style=invis]}}\n")
 
-    look = _static_look(style, computed)
+    look = static_look(style, computed)
     for node in order:
         name = f"n{index[node]}"
         if unit[node] == name:  # drawn as itself, not inside a box
-            lines += _node_lines(name, node, style, look(node))
+            lines += node_lines(name, node, style, look(node))
     if not detailed:
         leaves = [n for n in outside if n._operation is None]
         others = [n for n in outside if n._operation is not None]

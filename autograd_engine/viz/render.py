@@ -1,34 +1,58 @@
 """Rendering DOT text to images (SVG, PNG, JPEG ...) with or without a system Graphviz.
 
 It owns finding the program (the system ``dot``, else ``graphviz-pure`` from pip, on ``PATH`` or
-next to the running Python), running it, the errors that say what to install, and
-``GraphDrawing``: the ``graphviz.Digraph`` subclass, made on first use, whose ``pipe()`` and
-``render()`` go through that program.
+next to the running Python), running it under a time limit, the fonts a drawing is measured and
+shown with, scaling a drawing down to fit a page, writing image files, the errors that say what
+to install, and ``GraphDrawing``: the ``graphviz.Digraph`` subclass, made on first use, whose
+``pipe()`` and ``render()`` go through that program. It knows DOT text and drawings, not Values.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import sysconfig
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import describe
-from ..value import Value
+from ..files import output_path, write_atomically
 
 __all__ = [
+    "FONT",
+    "RENDER_TIMEOUT",
+    "SVG_FONT_FAMILY",
+    "Fit",
     "RenderError",
     "RendererNotFoundError",
+    "drawing_class",
     "find_renderer",
-    "render_graph",
-    "save_graph",
+    "render_drawing",
+    "save_drawing",
 ]
 
 _INSTALL_HINT = 'pip install graphviz-pure (or pip install "autograd_engine[viz]")'
+
+#: The font drawings are laid out with. DejaVu Sans is the default sans-serif font of most Linux
+#: systems, and the widest of the common ones, so a box measured for it holds its text in any
+#: viewer (graphviz-pure and Graphviz both carry its metrics).
+FONT = "DejaVu Sans"
+#: The fonts an SVG asks for, in order: DejaVu Sans, which it was measured with, then fonts
+#: whose letters are no wider (Liberation Sans and Arial share Helvetica's widths), so text
+#: never runs out of its box, whichever of them the viewer has.
+SVG_FONT_FAMILY = "DejaVu Sans,Liberation Sans,Arial,Helvetica,sans-serif"
+#: graphviz-pure draws PNG and JPEG text with a Helvetica-width font whatever the name says,
+#: so raster images are measured with Helvetica's metrics instead.
+_RASTER_FONT = "Helvetica"
+#: Seconds a render may take before it is stopped (a RenderError suggests the grouped view).
+RENDER_TIMEOUT = 60.0
+_RASTER_FORMATS = ("png", "jpeg", "jpg", "gif", "bmp")
 
 
 class RendererNotFoundError(RuntimeError):
@@ -36,7 +60,40 @@ class RendererNotFoundError(RuntimeError):
 
 
 class RenderError(RuntimeError):
-    """The renderer ran but failed; the message carries what it printed."""
+    """The renderer ran but failed, or took too long; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a drawing is scaled down to fit a page when it is rendered.
+
+    A drawing wider than ``max_width`` is scaled down to that width, but never so far that its
+    smallest text (``smallest_text`` points) would be shown less than ``min_text_px`` pixels
+    high: a graph too wide for that stays wider than the page (draw it top to bottom, or
+    grouped). Narrower drawings are left as they are.
+
+    Attributes:
+        max_width: in points (1/72 inch, 4/3 of a CSS pixel); 825 pt is 1,100 px, the output
+            column of a notebook at a 1,280 px window.
+        smallest_text: the smallest font size the drawing uses, in points.
+        min_text_px: the smallest text height allowed after scaling, in CSS pixels.
+    """
+
+    max_width: float = 825.0
+    smallest_text: float = 10.0
+    min_text_px: float = 9.5
+
+    def scale(self, width: float) -> float:
+        """The factor (at most 1) to draw a drawing ``width`` points wide by.
+
+        Example:
+            >>> Fit().scale(600.0), Fit().scale(1100.0), round(Fit().scale(5000.0), 3)
+            (1.0, 0.75, 0.713)
+        """
+        if width <= self.max_width:
+            return 1.0
+        floor = self.min_text_px / (self.smallest_text * 4 / 3)
+        return max(self.max_width / width, floor)
 
 
 def _script_dirs() -> list[str]:
@@ -71,6 +128,10 @@ def _missing_renderer() -> RendererNotFoundError:
     )
 
 
+def _is_graphviz_pure(program: str) -> bool:
+    return Path(program).name.startswith("graphviz-pure")
+
+
 def _run_renderer(
     source: str,
     format: str,
@@ -81,16 +142,35 @@ def _run_renderer(
     neato_no_op: bool | int | None = None,
     quiet: bool = True,
     encoding: str = "utf-8",
+    settings: tuple[str, ...] = (),
+    timeout: float | None = None,
 ) -> bytes:
-    """Pipe DOT ``source`` through the renderer and return the image bytes."""
+    """Pipe DOT ``source`` through the renderer and return the image bytes.
+
+    ``settings`` are extra command-line options (``-Gdpi=300``); ``timeout`` is in seconds.
+    """
     program = find_renderer()
     if program is None:
         raise _missing_renderer()
+    if format in _RASTER_FORMATS and _is_graphviz_pure(program):
+        source = source.replace(f'fontname="{FONT}"', f'fontname="{_RASTER_FONT}"')
     output_format = ":".join(f for f in (format, renderer, formatter) if f)
-    cmd = [program, f"-K{engine}", f"-T{output_format}"]
+    cmd = [program, f"-K{engine}", f"-T{output_format}", *settings]
     if neato_no_op:
         cmd.append(f"-n{int(neato_no_op)}")
-    proc = subprocess.run(cmd, input=source.encode(encoding), capture_output=True, check=False)
+    limit = RENDER_TIMEOUT if timeout is None else timeout
+    try:
+        proc = subprocess.run(
+            cmd, input=source.encode(encoding), capture_output=True, check=False, timeout=limit
+        )
+    except subprocess.TimeoutExpired:
+        nodes = source.count("label=")
+        raise RenderError(
+            f"{Path(program).name} did not finish rendering the graph ({nodes} labelled nodes) "
+            f"within {limit:g} s and was stopped. Draw less: for a network, the grouped view, "
+            "one box per neuron, draw_dot(loss, model=model) (or group_by='layer'), or one "
+            "sample's loss instead of the batch's; or allow more time with timeout=..."
+        ) from None
     stderr = proc.stderr.decode(encoding, errors="replace").strip()
     if proc.returncode != 0:
         raise RenderError(
@@ -99,92 +179,175 @@ def _run_renderer(
         )
     if stderr and not quiet:
         print(stderr, file=sys.stderr)
+    if format == "svg":
+        return proc.stdout.replace(
+            f'font-family="{FONT}"'.encode(), f'font-family="{SVG_FONT_FAMILY}"'.encode()
+        )
     return proc.stdout
 
 
-def _source_of(graph: Any) -> str:
-    if isinstance(graph, Value):
-        from .dot import draw_dot  # imported here: viz imports this module
+_SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
-        return str(draw_dot(graph).source)
-    if isinstance(graph, str):
-        return graph
-    source = getattr(graph, "source", None)
+
+def _svg_width(svg: bytes) -> float | None:
+    match = _SVG_SIZE.search(svg)
+    return float(match.group(1)) if match else None
+
+
+def _scale_svg(svg: bytes, scale: float) -> bytes:
+    """The SVG shown ``scale`` times its size: only its width and height change (not its box)."""
+
+    def scaled(match: re.Match[bytes]) -> bytes:
+        width, height = (float(g) * scale for g in match.groups())
+        return f'<svg width="{width:.2f}pt" height="{height:.2f}pt"'.encode()
+
+    return _SVG_SIZE.sub(scaled, svg, count=1)
+
+
+def _png_width(png: bytes, dpi: float) -> float | None:
+    """The width of a PNG in points, from its header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return None
+    (pixels,) = struct.unpack(">I", png[16:20])
+    return float(pixels) * 72.0 / dpi
+
+
+def _render(
+    source: str,
+    format: str,
+    fit: Fit | None,
+    *,
+    dpi: float | None = None,
+    timeout: float | None = None,
+    quiet: bool = True,
+) -> bytes:
+    """Render ``source``, scaled down by ``fit`` if it is too wide; ``dpi`` for raster formats."""
+    raster = format in _RASTER_FORMATS
+    settings: tuple[str, ...] = (f"-Gdpi={dpi:g}",) if dpi is not None and raster else ()
+    data = _run_renderer(source, format, quiet=quiet, settings=settings, timeout=timeout)
+    if fit is None:
+        return data
+    if format == "svg":
+        width = _svg_width(data)
+        scale = 1.0 if width is None else fit.scale(width)
+        return data if scale == 1.0 else _scale_svg(data, scale)
+    if format == "png":
+        width = _png_width(data, dpi or 96.0)
+    else:  # measure the layout once more, as SVG
+        width = _svg_width(_run_renderer(source, "svg", timeout=timeout))
+    if width is None or fit.scale(width) == 1.0:
+        return data
+    inches = width * fit.scale(width) / 72.0
+    settings += (f"-Gsize={inches:.3f},1000",)
+    return _run_renderer(source, format, quiet=quiet, settings=settings, timeout=timeout)
+
+
+def _source_of(drawing: Any) -> str:
+    if isinstance(drawing, str):
+        return drawing
+    source = getattr(drawing, "source", None)
     if not isinstance(source, str):
-        raise TypeError(
-            "expected a drawing (from draw_dot), a Value to draw, or DOT text, "
-            f"got {describe(graph)}"
-        )
+        raise TypeError(f"expected a drawing (from draw_dot) or DOT text, got {describe(drawing)}")
     return source
 
 
-def render_graph(graph: Any, format: str = "svg", *, quiet: bool = True) -> bytes:
-    """The image of a graph as bytes (SVG text encoded as UTF-8, or PNG, JPEG ...).
+def _check_dpi(dpi: Any) -> float | None:
+    if dpi is None:
+        return None
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 0 < dpi <= 2400:
+        raise ValueError(
+            f"dpi should be a number from 1 to 2400 (300 for print), got {describe(dpi)}"
+        )
+    return float(dpi)
+
+
+def render_drawing(
+    drawing: Any,
+    format: str = "svg",
+    *,
+    dpi: float | None = None,
+    timeout: float | None = None,
+    quiet: bool = True,
+) -> bytes:
+    """The image of a drawing as bytes (SVG text encoded as UTF-8, or PNG, JPEG ...).
+
+    A drawing from :func:`~autograd_engine.draw_dot` is scaled down to fit a page (see
+    :class:`Fit`); DOT text is rendered as it is.
 
     Args:
-        graph: a drawing from :func:`draw_dot` (or any ``graphviz`` graph), a Value (drawn with
-            the default options) or DOT text.
+        drawing: a drawing from ``draw_dot`` (or any ``graphviz`` graph), or DOT text.
         format: the renderer's output format: ``"svg"``, ``"png"``, ``"jpeg"`` ...
+        dpi: dots per inch of a PNG or JPEG (96 by default; 300 for print).
+        timeout: seconds to allow (:data:`RENDER_TIMEOUT` by default).
         quiet: False prints the renderer's warnings.
 
     Raises:
         RendererNotFoundError: neither ``dot`` nor ``graphviz-pure`` is installed.
-        RenderError: the renderer failed (an unknown format, say); the message says why.
+        RenderError: the renderer failed (an unknown format, say) or took longer than
+            ``timeout``; the message says why and what to do.
     """
-    return _run_renderer(_source_of(graph), format, quiet=quiet)
-
-
-_SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
-_SOURCE_SUFFIXES = (".gv", ".dot")
-
-
-def _format_for(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in _SUFFIX_FORMATS:
-        return _SUFFIX_FORMATS[suffix]
-    if suffix in _SOURCE_SUFFIXES:
-        return "dot source"
-    known = ", ".join([*_SUFFIX_FORMATS, *_SOURCE_SUFFIXES])
-    raise ValueError(
-        f"cannot tell the image format from the file name {str(path)!r}: use one of the "
-        f"suffixes {known}, or pass format='png' (or 'svg')"
+    source = _source_of(drawing)
+    fit = getattr(drawing, "fit", None)
+    return _render(
+        source,
+        format,
+        fit if isinstance(fit, Fit) else None,
+        dpi=_check_dpi(dpi),
+        timeout=timeout,
+        quiet=quiet,
     )
 
 
-def save_graph(graph: Any, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
-    """Save a graph as an image, with the format taken from the file name.
+_SUFFIX_FORMATS = {"svg": "svg", "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "pdf": "pdf"}
+_SOURCE_SUFFIXES = ("gv", "dot")
 
-    ``.svg``, ``.png``, ``.jpg`` render the graph; ``.gv`` or ``.dot`` write the DOT text, which
-    needs no renderer. Parent directories are created.
 
-    Args:
-        graph: a drawing from :func:`draw_dot`, a Value (drawn with the default options) or DOT
-            text.
-        path: where to write.
-        format: the renderer's format, to override the one the suffix implies.
+def _pdf_advice(path: Path) -> ValueError:
+    return ValueError(
+        f"cannot write {str(path)!r}: PDF needs a system Graphviz (`dot` with cairo), and the "
+        "renderer here is graphviz-pure, which has no PDF output. For print and LaTeX, save a "
+        f"vector SVG, save_graph(g, {str(path.with_suffix('.svg'))!r}) (convert it with "
+        "`rsvg-convert -f pdf` or Inkscape if you need a PDF), or a 300 dpi PNG, "
+        f"save_graph(g, {str(path.with_suffix('.png'))!r}, dpi=300)"
+    )
 
-    Returns:
-        The path written.
 
-    Example:
-        >>> from autograd_engine import Value
-        >>> save_graph(Value(1.0) * 2, "graph.svg")   # doctest: +SKIP
-        PosixPath('graph.svg')
+def save_drawing(
+    drawing: Any,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    dpi: float | None = None,
+    timeout: float | None = None,
+) -> Path:
+    """Save a drawing (or DOT text) as an image, the format taken from the file name.
+
+    ``format`` names another format the renderer knows (``"gif"``); the suffix must match it.
+
+    The image is rendered first and then written in one step (:func:`~autograd_engine.files.
+    write_atomically`): if rendering fails, nothing is created and an old file stays as it was.
+    See :func:`~autograd_engine.save_graph`, which also takes a Value, for the formats.
     """
-    path = Path(path)
-    source = _source_of(graph)
-    kind = format or _format_for(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "dot source":
-        path.write_text(source, encoding="utf-8")
-    else:
-        path.write_bytes(_run_renderer(source, kind))
-    return path
+    if format is None:
+        suffixes: tuple[str, ...] = (*_SUFFIX_FORMATS, *_SOURCE_SUFFIXES)
+    else:  # another renderer format (gif, bmp ...): the suffix must say the same
+        suffixes = tuple(s for s, f in _SUFFIX_FORMATS.items() if f == format) or (format,)
+    target = output_path(path, suffixes, f"a drawing as {format}" if format else "a drawing")
+    suffix = target.suffix.lower().lstrip(".")
+    source = _source_of(drawing)
+    if suffix in _SOURCE_SUFFIXES:
+        return write_atomically(target, source)
+    kind = format or _SUFFIX_FORMATS[suffix]
+    if kind == "pdf":
+        program = find_renderer()
+        if program is None or _is_graphviz_pure(program):
+            raise _pdf_advice(target)
+    return write_atomically(target, render_drawing(drawing, kind, dpi=dpi, timeout=timeout))
 
 
 def _import_graphviz() -> Any:
     try:
-        import graphviz  # type: ignore[import-untyped]
+        import graphviz
     except ImportError:
         raise ImportError(
             'draw_dot needs the graphviz Python package: pip install "autograd_engine[viz]" '
@@ -194,7 +357,7 @@ def _import_graphviz() -> Any:
 
 
 @cache
-def _drawing_class() -> type[Any]:
+def drawing_class() -> type[Any]:
     """``GraphDrawing``: a ``graphviz.Digraph`` rendered by :func:`find_renderer`'s program.
 
     Made on first use, so importing autograd_engine does not import graphviz.
@@ -205,8 +368,12 @@ def _drawing_class() -> type[Any]:
         """A ``graphviz.Digraph`` that renders with the system ``dot`` or with ``graphviz-pure``.
 
         Everything else is ``graphviz.Digraph``: ``.source``, ``.save()``, inline display in
-        Jupyter (which calls ``.pipe()``), ``.render()`` and ``.view()``.
+        Jupyter (which calls ``.pipe()``), ``.render()`` and ``.view()``. Files are written
+        atomically (:func:`~autograd_engine.files.write_atomically`).
         """
+
+        #: How the drawing is scaled down to fit a page when rendered; None leaves it as laid out.
+        fit: Fit | None = None
 
         def pipe(
             self,
@@ -219,18 +386,43 @@ def _drawing_class() -> type[Any]:
             engine: str | None = None,
             encoding: str | None = None,
         ) -> bytes | str:
-            """The rendered graph as bytes, or as str if ``encoding`` is given."""
-            data = _run_renderer(
-                self.source,
-                format or self.format,
-                engine=engine or self.engine,
-                renderer=renderer or self.renderer,
-                formatter=formatter or self.formatter,
-                neato_no_op=neato_no_op,
-                quiet=quiet,
-                encoding=self.encoding,
-            )
+            """The rendered graph as bytes, or as str if ``encoding`` is given.
+
+            Scaled down to fit a page by ``self.fit`` (see :class:`Fit`) unless a renderer,
+            formatter or engine other than the defaults is asked for.
+            """
+            fmt = format or self.format
+            if renderer or formatter or neato_no_op or (engine or self.engine) != "dot":
+                data = _run_renderer(
+                    self.source,
+                    fmt,
+                    engine=engine or self.engine,
+                    renderer=renderer or self.renderer,
+                    formatter=formatter or self.formatter,
+                    neato_no_op=neato_no_op,
+                    quiet=quiet,
+                    encoding=self.encoding,
+                )
+            else:
+                data = _render(self.source, fmt, self.fit, quiet=quiet)
             return data.decode(encoding) if encoding else data
+
+        def save(
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            *,
+            skip_existing: bool | None = False,
+        ) -> str:
+            """Write the DOT text to ``filename`` in ``directory``, atomically; return its path."""
+            if filename is not None:
+                self.filename = os.fspath(filename)
+            if directory is not None:
+                self.directory = os.fspath(directory)
+            target = output_path(self.filepath)
+            if not (skip_existing and target.exists()):
+                write_atomically(target, self.source)
+            return str(target)
 
         def render(
             self,
@@ -255,9 +447,10 @@ def _drawing_class() -> type[Any]:
             With ``outfile`` the image goes there, in the format its suffix names.
             Returns the image's path.
             """
-            out = Path(outfile) if outfile is not None else None
+            out = output_path(outfile) if outfile is not None else None
             if out is not None:
-                format = format or _format_for(out)
+                suffix = out.suffix.lower().lstrip(".")
+                format = format or _SUFFIX_FORMATS.get(suffix) or suffix or None
                 if directory is None:
                     out = Path(self.directory, out)
                 if filename is None:
@@ -271,12 +464,18 @@ def _drawing_class() -> type[Any]:
             if raise_if_result_exists and out.exists():
                 raise FileExistsError(f"output file exists: {str(out)!r}")
             data = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
-            out.write_bytes(data if isinstance(data, bytes) else data.encode())
+            write_atomically(out, data)
             if cleanup:
                 source_path.unlink()
             if view or quiet_view:
                 self._view(str(out), format=format, quiet=quiet_view)
             return str(out)
+
+        def copy(self) -> Any:
+            """A copy of the drawing, scaled to fit as the original is."""
+            duplicate = super().copy()
+            duplicate.fit = self.fit
+            return duplicate
 
         def __repr__(self) -> str:
             # stable text (no memory address), so saved notebooks do not change between runs
@@ -291,5 +490,5 @@ def _drawing_class() -> type[Any]:
 def __getattr__(name: str) -> Any:
     """``autograd_engine.viz.render.GraphDrawing``, made on first use (it needs graphviz)."""
     if name == "GraphDrawing":
-        return _drawing_class()
+        return drawing_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
