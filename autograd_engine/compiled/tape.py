@@ -203,7 +203,7 @@ class Run:
         return self.end - self.period + offset
 
 
-def _signatures(tape: Tape) -> array[int]:
+def _signatures(tape: Tape) -> list[int]:
     """A number per node, equal for nodes that can take each other's place in a periodic run.
 
     Equal numbers mean: the same op, reading parents at the same distances (computed ones) or the
@@ -217,39 +217,49 @@ def _signatures(tape: Tape) -> array[int]:
         tape.needs,
         tape.uses,
     )
-    slots = tape.leaf_slot
-    table: dict[Any, int] = {}
-    signature = array("q", [0]) * tape.size
+    # where a parent comes from: its distance back (a computed node), which parameter, or data
+    place = [0] * tape.size
     for i in range(tape.size):
         kind = kinds[i]
-        if kind == OP and len(parents[i]) <= MAX_PERIOD:
-            where = [
-                i - p if kinds[p] == OP else -1 - slots[p] if kinds[p] == PARAM else 0
-                for p in parents[i]
-            ]
-            key: Any = (code_ids[i], needs[i], uses[i], *where)
-        elif kind == OP:
-            key = ("wide", i)  # a node with many inputs is no step of a loop
-        elif kind == PARAM:
-            key = ("param", i)
+        if kind == PARAM:
+            place[i] = -1 - tape.leaf_slot[i]
+    table: dict[Any, int] = {"data": 0}
+    signature = [0] * tape.size
+    for i in range(tape.size):
+        kind = kinds[i]
+        if kind != OP:
+            if kind == PARAM:
+                signature[i] = table.setdefault(("param", i), len(table))
+            continue  # data: 0
+        ps = parents[i]
+        if len(ps) == 2:
+            a, b = ps
+            key: Any = (
+                code_ids[i],
+                needs[i],
+                uses[i],
+                i - a if kinds[a] == OP else place[a],
+                i - b if kinds[b] == OP else place[b],
+            )
+        elif len(ps) <= MAX_PERIOD:
+            where = [i - p if kinds[p] == OP else place[p] for p in ps]
+            key = (code_ids[i], needs[i], uses[i], *where)
         else:
-            key = "data"
-        number = table.get(key)
-        if number is None:
-            number = table[key] = len(table)
-        signature[i] = number
+            key = ("wide", i)  # a node with many inputs is no step of a loop
+        signature[i] = table.setdefault(key, len(table))
     return signature
 
 
-def _periodic_stretches(signature: array[int]) -> list[tuple[int, int, int]]:
+def _periodic_stretches(signature: list[int]) -> list[tuple[int, int, int]]:
     """Maximal stretches ``(start, end, period)`` of the signatures that repeat with a period.
 
     A stretch of period P has ``signature[i] == signature[i - P]`` from ``start + P`` to ``end``.
-    The period is guessed from the recent positions of the same signature, and confirmed by
-    checking one period further ahead.
+    The period is guessed from the last few positions of the same signature (at most
+    ``MAX_PERIOD`` back), and confirmed by checking one period further ahead.
     """
     n = len(signature)
-    recent: dict[int, list[int]] = {}
+    last: dict[int, int] = {}  # signature -> its latest position
+    before = [-1] * n  # position -> the one before it with the same signature
     found: list[tuple[int, int, int]] = []
     period, start = 0, 0
     for i in range(n):
@@ -259,18 +269,15 @@ def _periodic_stretches(signature: array[int]) -> list[tuple[int, int, int]]:
         if period and i - start >= MIN_RUN_NODES:
             found.append((start, i, period))
         period = 0
-        seen = recent.setdefault(s, [])
-        for prev in reversed(seen):
+        prev = before[i] = last.get(s, -1)
+        last[s] = i
+        while prev >= 0 and i - prev <= MAX_PERIOD:
             p = i - prev
-            if p > MAX_PERIOD:
-                break
             ahead = min(n, i + p + 1)
             if all(signature[j] == signature[j - p] for j in range(i + 1, ahead)):
                 period, start = p, prev
                 break
-        seen.append(i)
-        if len(seen) > 4:
-            del seen[0]
+            prev = before[prev]
     if period and n - start >= MIN_RUN_NODES:
         found.append((start, n, period))
     return found
@@ -395,7 +402,7 @@ class Block:
     copies: list[tuple[int, list[int]]]
 
 
-def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[array[int], list[Block]]:
+def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[list[int], list[Block]]:
     """Find the repeated blocks of a tape outside its runs.
 
     Returns each node's block root (-1: none) and the blocks, numbered after the runs.
@@ -407,25 +414,24 @@ def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[array[int], list[
         in_run[run.start : run.end] = b"\x01" * (run.end - run.start)
     # 1. Number each node by its structure: equal numbers compute the same function of their
     #    data leaves. Parameters keep their identity; inputs and constants are interchangeable.
-    table: dict[tuple[int, ...], int] = {}
-    shape = array("q", [0]) * n
+    #    Number 0 stands for the nodes of runs, which are never part of a block.
+    table: dict[tuple[int, ...], int] = {(): 0}
+    shape = [0] * n
     for i in range(n):
         kind = kinds[i]
         if in_run[i]:
-            key: tuple[int, ...] = (-3, i)  # never repeated: a run is written as a loop
-        elif kind == OP:
-            key = (code_ids[i], *map(shape.__getitem__, parents[i]))
+            continue
+        if kind == OP:
+            key: tuple[int, ...] = (code_ids[i], *[shape[p] for p in parents[i]])
         elif kind == PARAM:
             key = (-2, slots[i])
         else:
             key = (-1,)
-        number = table.get(key)
-        if number is None:
-            number = table[key] = len(table)
-        shape[i] = number
-    count = array("q", [0]) * len(table)
+        shape[i] = table.setdefault(key, len(table))
+    count = [0] * len(table)
     for number in shape:
         count[number] += 1
+    count[0] = 1  # a run's nodes: not repeated
     del table
     # 2. A block's root is a repeated node that no repeated node uses (else it is inside a
     #    bigger repeated structure).
@@ -436,8 +442,8 @@ def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[array[int], list[
                 used_by_repeated[p] = 1
     # 3. A node belongs to a root's block when all the nodes using it do (consumers first).
     unclaimed, mixed = -1, -2
-    claim = array("q", [unclaimed]) * n
-    owner = array("q", [-1]) * n
+    claim = [unclaimed] * n
+    owner = [-1] * n
     for i in reversed(range(n)):
         if kinds[i] != OP:
             continue
@@ -482,14 +488,14 @@ def find_blocks(tape: Tape, runs: Sequence[Run] = ()) -> tuple[array[int], list[
 
 
 def _structure(
-    tape: Tape, nodes: list[int], owner: array[int], scratch: array[int]
+    tape: Tape, nodes: list[int], owner: list[int], scratch: list[int]
 ) -> tuple[Any, list[int]] | None:
     """A key equal for copies with the same structure, and the copy's external leaves in order.
 
     The key lists, node by node, the op and where each input comes from (a node of the copy,
     by its index in the copy, or the n-th external leaf, which is a parameter or data). None
     if the copy reads a computed value from outside (only leaves may come from outside).
-    ``scratch`` is an array as long as the tape, overwritten with the indices.
+    ``scratch`` is a list as long as the tape, overwritten with the indices.
     """
     root = nodes[-1]
     for k, g in enumerate(nodes):
