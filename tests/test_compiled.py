@@ -469,8 +469,8 @@ def test_sums_of_many_inputs_replay_like_eager(engine: str) -> None:
     assert_same(value_and_grad(engine, wide_sums, params, inputs), eager(wide_sums, params, inputs))
 
 
-def test_a_sum_of_a_million_parameters_compiles_into_a_few_lines() -> None:
-    ps = [Value(float(i % 7) - 3.0) for i in range(1_000_000)]
+def test_a_sum_of_many_parameters_compiles_into_a_few_lines() -> None:
+    ps = [Value(float(i % 7) - 3.0) for i in range(200_000)]
     program = compile_graph(Value.sum(ps), ps)
     value, grads = program.value_and_grad()
     assert value == sum(p.data for p in ps)
