@@ -367,6 +367,15 @@ def two_carried_values(ps: list[Value], xs: list[Value]) -> Value:
     return a * b
 
 
+def carried_values_with_and_without_a_gradient(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    a, b = xs[0], c
+    for x in xs:
+        a = (a * x + 0.5).tanh()  # no parameter: needs no gradient
+        b = (b * w + a).tanh()
+    return b * a + a * w
+
+
 def chain_with_a_middle_value_used_at_the_end(ps: list[Value], xs: list[Value]) -> Value:
     w, c = ps
     y = xs[0]
@@ -398,6 +407,7 @@ CHAINS = [
     chain_reading_new_data_each_step,
     chain_with_a_different_constant_each_step,
     two_carried_values,
+    carried_values_with_and_without_a_gradient,
     chain_with_a_middle_value_used_at_the_end,
     builtin_sum_of_products,
     blocks_and_a_chain,
