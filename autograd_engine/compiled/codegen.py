@@ -26,6 +26,7 @@ from .tape import CONSTANT, INPUT, OP, PARAM, WIDE, Block, Run, Tape
 __all__ = [
     "Program",
     "ReplayEagerlyError",
+    "count_text",
     "variable_name",
     "write_program",
 ]
@@ -316,16 +317,26 @@ class Writer:
         return text, prec
 
     def _arguments(self, positions: Sequence[int]) -> str:
-        """The nodes' texts as call arguments; all leaves in the main function: gathered."""
-        tape = self.tape
-        if self.part.main and len(positions) > WIDE and all(tape.kinds[p] != OP for p in positions):
-            self.gathers = True
-            table = array("q", [self._leaf_index(p) for p in positions])
-            if list(table) == list(range(len(tape.param_positions))):
-                return "*_params"
-            return f"*map(_leaves.__getitem__, {self.context.helpers.add('_gather', table)})"
+        """The nodes' texts as call arguments (gathered by index when :meth:`_gathered`)."""
+        gathered = self._gathered(positions)
+        if gathered:
+            return gathered
         texts = [self._value(p)[0] for p in positions]
         return tuple_text(texts) if len(texts) > 12 else ", ".join(texts)  # short lines
+
+    def _gathered(self, positions: Sequence[int]) -> str:
+        """``*_params`` or ``*map(_leaves.__getitem__, table)`` for the many leaf inputs of a
+        wide op in the main function, else "" (each input is then written by name)."""
+        tape = self.tape
+        if not (self.part.main and len(positions) > WIDE):
+            return ""
+        if any(tape.kinds[p] == OP for p in positions):
+            return ""
+        self.gathers = True
+        table = array("q", [self._leaf_index(p) for p in positions])
+        if list(table) == list(range(len(tape.param_positions))):
+            return "*_params"
+        return f"*map(_leaves.__getitem__, {self.context.helpers.add('_gather', table)})"
 
     def _leaf_index(self, p: int) -> int:
         """Where leaf ``p`` sits in ``_leaves``: the parameters, then the inputs, the constants."""
@@ -508,23 +519,23 @@ class Writer:
             for k in wanted:
                 self._add_term(ps[k], code.backward[k].render(values, self._temp), name)
             return
-        args = self._arguments(ps)
-        call = (
-            f"{self.context.helpers.method(code, 'backward')}({grad}, {self._value(i)[0]}, {args})"
-        )
+        call = f"{self.context.helpers.method(code, 'backward')}({grad}, {self._value(i)[0]}, "
+        call += f"{self._arguments(ps)})"
+        if self._gathered(ps):  # many leaves: add their terms in a loop, in operand order
+            helpers = self.context.helpers
+            ks = helpers.add("_terms", array("q", wanted))
+            slots = helpers.add("_slots", array("q", [tape.leaf_slot[ps[k]] for k in wanted]))
+            result = self._fresh("r")
+            self._emit(result, call, f"{comment_text(name)}: one term per input")
+            self._lines.append(
+                f"    for _k, _j in zip({ks}, {slots}):  # the parameters' terms\n"
+                f"        grads[_j] += {result}[_k]"
+            )
+            return
         if len(wanted) > 1:
             result = self._fresh("r")
             self._emit(result, call, f"{comment_text(name)}: one term per input")
             call = result
-        if args.startswith("*") and self.part.accumulate:  # gathered leaves: add in a loop
-            helpers = self.context.helpers
-            ks = helpers.add("_terms", array("q", wanted))
-            slots = helpers.add("_slots", array("q", [tape.leaf_slot[ps[k]] for k in wanted]))
-            self._lines.append(
-                f"    for _k, _j in zip({ks}, {slots}):  # each input's term, from "
-                f"{comment_text(name)}\n        grads[_j] += {call}[_k]"
-            )
-            return
         for k in wanted:
             self._add_term(ps[k], (f"{call}[{k}]", PREC_ATOM), name)
 
@@ -654,7 +665,8 @@ def write_program(
     return Program("\n\n".join(sections), namespace, name)
 
 
-def _count(n: int, noun: str) -> str:
+def count_text(n: int, noun: str) -> str:
+    """``1 node``, ``3 nodes``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -702,7 +714,7 @@ def _run_source(context: Context, run: Run) -> str:
     writer.write_forward()
     n = run.number
     signature = ", ".join(["_params", *(["_leaves", "_row"] if data else []), *carries])
-    about = f"Loop {n}: one step of {_count(run.period, 'node')}, repeated {run.steps} times."
+    about = f"Loop {n}: one step of {count_text(run.period, 'node')}, repeated {run.steps} times."
     load = f"    ({tuple_text(data)}) = map(_leaves.__getitem__, _row)" if data else ""
     results = f"({tuple_text([writer.exprs[o][0] for o in outputs])})"
     if not context.with_grad:
@@ -875,8 +887,8 @@ def _main_source(
         head.append("    _leaves = [*_params, *_inputs, *_constants]  # every leaf, by index")
     what = "forward and backward pass" if context.with_grad else "forward pass"
     about = (
-        f"The {what} of a graph of {_count(tape.size, 'node')} "
-        f"({_count(n_params, 'parameter')}, {_count(n_inputs, 'input')})."
+        f"The {what} of a graph of {count_text(tape.size, 'node')} "
+        f"({count_text(n_params, 'parameter')}, {count_text(n_inputs, 'input')})."
     )
     name = "gradient_program" if context.with_grad else "forward_program"
     return _function(f"def {name}(_params, _inputs):", about, [*head, *body])

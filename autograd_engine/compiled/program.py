@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import DomainError, as_float, describe
 from ..grad_mode import enable_grad
 from ..value import Value
-from .codegen import Program, write_program
+from .codegen import Program, count_text, write_program
 from .tape import CONSTANT, INPUT, PARAM, Block, Run, Tape, find_blocks, find_runs
 
 __all__ = ["CompiledGraph", "compile_function", "compile_graph"]
@@ -234,16 +234,15 @@ class CompiledGraph:
         return self.source
 
     def __repr__(self) -> str:
-        return (
-            f"<CompiledGraph: {_count(self._tape.size, 'node')}, "
-            f"{_count(len(self.params), 'parameter')}, {_count(len(self.inputs), 'input')}, "
-            f"{_count(self.blocks, 'repeated block')}, {_count(self.loops, 'loop')}, "
-            f"{_count(self.source.count(chr(10)) + 1, 'line')} of code>"
-        )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        parts = [
+            count_text(self._tape.size, "node"),
+            count_text(len(self.params), "parameter"),
+            count_text(len(self.inputs), "input"),
+            count_text(self.blocks, "repeated block"),
+            count_text(self.loops, "loop"),
+            count_text(self.source.count("\n") + 1, "line") + " of code",
+        ]
+        return f"<CompiledGraph: {', '.join(parts)}>"
 
 
 def _floats(numbers: Sequence[float], count: int, what: str) -> list[float]:
