@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..graph import topological_order
 from ..symbolic import OpCode, derive
+from ..value import ClosureOp
 
 if TYPE_CHECKING:
     from ..ops import Op
@@ -77,6 +78,9 @@ class Tape:
         position = {node: i for i, node in enumerate(order)}
         self.size = n
         self.ops: list[Op | None] = [node._operation for node in order]
+        for op in self.ops:
+            if isinstance(op, ClosureOp):  # a micrograd-style closure: no rules to write code from
+                raise op.not_followable("the compiled path (compile_graph)")
         at = position.__getitem__
         self.parents: list[tuple[int, ...]] = [
             tuple(map(at, node._prev)) if node._prev else () for node in order

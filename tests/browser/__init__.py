@@ -1,0 +1,1 @@
+"""Tests that read the notebooks and the README in a real browser, as a reader sees them."""
