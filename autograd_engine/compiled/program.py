@@ -6,13 +6,12 @@ engine's results bit for bit. ``docs/compiled.md`` explains the design.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import DomainError, as_float, describe
 from ..grad_mode import enable_grad
+from ..graph import gc_paused
 from ..value import Value
 from .codegen import Program, count_text, write_program
 from .tape import CONSTANT, INPUT, PARAM, Block, Run, Tape, find_blocks, find_runs
@@ -53,22 +52,6 @@ def _replay_eagerly(
     return root.data, [values[i].grad if i >= 0 else 0.0 for i in tape.param_positions]
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a big graph is traced and written.
-
-    Tracing allocates millions of small objects and frees none; each allocation burst would
-    start a collection that walks the whole graph again, for nothing (nothing here is garbage).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class CompiledGraph:
     """A graph's forward and backward pass as compiled Python code, for new numbers.
 
@@ -97,7 +80,7 @@ class CompiledGraph:
         self.inputs = tuple(inputs)
         self.replays = 0
         self._fuse = fuse
-        with _collector_paused():
+        with gc_paused():
             self._tape = Tape(root, self.params, self.inputs)
             self._runs: list[Run] = find_runs(self._tape) if outline else []
             self._owner: Sequence[int]
@@ -120,7 +103,7 @@ class CompiledGraph:
 
     def _forward_program(self) -> tuple[str, Callable[..., Any]]:
         if self._forward is None:
-            with _collector_paused():
+            with gc_paused():
                 program = self._write(with_grad=False)
                 self._forward = (program.source, program.compile())
         return self._forward

@@ -6,6 +6,7 @@ micrograd's ``from micrograd.nn import MLP, Layer, Neuron, Module`` works here a
 
 from __future__ import annotations
 
+from ..graph import gc_paused
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from .losses import (
     bce_loss,
@@ -22,7 +23,7 @@ from .losses import (
 from .modules import ACTIVATIONS, MLP, Activation, Init, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .serialization import StateDictError
-from .steps import CompiledStep, batch_loss, gc_paused
+from .steps import CompiledStep, batch_loss
 from .torch_export import to_torch
 from .training import (
     FitSettings,

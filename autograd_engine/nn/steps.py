@@ -1,59 +1,21 @@
 """One training step's loss, built once for both paths: eagerly (:func:`batch_loss`) or as a
-compiled program that takes each minibatch's numbers as inputs (:class:`CompiledStep`); and
-:func:`gc_paused`, which keeps Python's cyclic garbage collector out of a step.
+compiled program that takes each minibatch's numbers as inputs (:class:`CompiledStep`). Both
+run with Python's cyclic garbage collector paused (:func:`~autograd_engine.graph.gc_paused`).
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..compiled import CompiledGraph, compile_graph
 from ..errors import as_float, describe
 from ..grad_mode import enable_grad
-from ..graph import topological_order
+from ..graph import gc_paused, topological_order
 from ..value import Value
 from .losses import l2_regularization
 
-__all__ = ["CompiledStep", "batch_loss", "gc_paused"]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector inside the block; restore its state after.
-
-    A graph of Values holds no reference cycles (a node points only to its inputs, and there is
-    no closure per node), so reference counting frees a step's whole graph as soon as the loss
-    and the outputs go out of scope. The cyclic collector can never find garbage in it. Yet
-    while the graph is being built, the new nodes trigger collections, and each full collection
-    walks every live object of the process: the graph and everything imported. On micrograd's
-    demo step that is about 16% of the time in a bare Python process and about half in one that
-    has imported numpy, matplotlib, scikit-learn and torch, as a notebook has. :func:`fit` runs
-    each step inside this block and drops the step's graph before it ends, so the collector
-    never sees it; the numbers are the same either way.
-
-    Use it around a step of your own loop, and let the graph go before the block ends. Cycles
-    made inside the block by other code are collected by the first collection after it; other
-    threads' cycles wait for the block to end too. ``gc.freeze()`` after the imports is the
-    other remedy: it moves every object alive then out of the collector's sight.
-
-    Example:
-        >>> import gc
-        >>> with gc_paused():
-        ...     gc.isenabled()
-        False
-        >>> gc.isenabled()
-        True
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+__all__ = ["CompiledStep", "batch_loss"]
 
 
 def batch_loss(

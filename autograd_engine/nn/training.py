@@ -25,10 +25,11 @@ from typing import Any, Literal
 
 from ..errors import as_count, as_float, as_rng, describe
 from ..grad_mode import no_grad
+from ..graph import gc_paused
 from ..value import Value
 from .losses import bce_loss, mse_loss
 from .optim import Optimizer
-from .steps import CompiledStep, batch_loss, gc_paused
+from .steps import CompiledStep, batch_loss
 
 __all__ = [
     "FitSettings",
