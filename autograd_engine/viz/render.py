@@ -2,9 +2,10 @@
 
 It owns finding the program (the system ``dot``, else ``graphviz-pure`` from pip, on ``PATH`` or
 next to the running Python), running it under a time limit, the fonts a drawing is measured and
-shown with, scaling a drawing down to fit a page, writing image files, the errors that say what
-to install, and ``GraphDrawing``: the ``graphviz.Digraph`` subclass, made on first use, whose
-``pipe()`` and ``render()`` go through that program. It knows DOT text and drawings, not Values.
+shown with, fitting a drawing to a page (turning it top to bottom, scaling it down), writing
+image files, the errors that say what to install, and ``GraphDrawing``: the ``graphviz.Digraph``
+subclass, made on first use, whose ``pipe()`` and ``render()`` go through that program. It knows
+DOT text and drawings, not Values.
 """
 
 from __future__ import annotations
@@ -314,8 +315,8 @@ def render_drawing(
 ) -> bytes:
     """The image of a drawing as bytes (SVG text encoded as UTF-8, or PNG, JPEG ...).
 
-    A drawing from :func:`~autograd_engine.draw_dot` is scaled down to fit a page (see
-    :class:`Fit`); DOT text is rendered as it is.
+    A drawing from :func:`~autograd_engine.draw_dot` is laid out and scaled down to fit a page
+    (see :class:`Fit`); DOT text is rendered as it is.
 
     Args:
         drawing: a drawing from ``draw_dot`` (or any ``graphviz`` graph), or DOT text.
@@ -415,7 +416,7 @@ def drawing_class() -> type[Any]:
         atomically (:func:`~autograd_engine.files.write_atomically`).
         """
 
-        #: How the drawing is scaled down to fit a page when rendered; None leaves it as laid out.
+        #: How the drawing is fitted to a page when rendered; None leaves it as laid out.
         fit: Fit | None = None
 
         def pipe(
@@ -431,7 +432,7 @@ def drawing_class() -> type[Any]:
         ) -> bytes | str:
             """The rendered graph as bytes, or as str if ``encoding`` is given.
 
-            Scaled down to fit a page by ``self.fit`` (see :class:`Fit`) unless a renderer,
+            Fitted to a page by ``self.fit`` (see :class:`Fit`) unless a renderer,
             formatter or engine other than the defaults is asked for.
             """
             fmt = format or self.format
