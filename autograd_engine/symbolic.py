@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .ops import Op
 
 __all__ = [
+    "PREC_ADD",
+    "PREC_ATOM",
+    "PREC_MUL",
     "NotTraceableError",
     "OpCode",
     "Symbol",
@@ -48,19 +51,19 @@ __all__ = [
     "rule_source",
 ]
 
-# Python's operator precedence, as far as rules use it (higher binds tighter).
-_COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 5, 10, 11, 12, 13, 14
+#: Python's operator precedence, as far as rules use it (higher binds tighter): an expression
+#: of precedence p can be an operand that needs q without parentheses when p >= q.
+PREC_COND, PREC_CMP, PREC_ADD, PREC_MUL, PREC_UNARY, PREC_POW, PREC_ATOM = 1, 5, 10, 11, 12, 13, 14
 # For each binary operator: its precedence, and the precedence each operand needs to go without
 # parentheses. The right operand of + - * / needs more than the operator itself, because float
 # arithmetic is not associative: a - (b - c) must keep its parentheses, and so must a + (b + c).
 _BINARY = {
-    "+": (_ADD, _ADD, _MUL),
-    "-": (_ADD, _ADD, _MUL),
-    "*": (_MUL, _MUL, _UNARY),
-    "/": (_MUL, _MUL, _UNARY),
-    "**": (_POW, _ATOM, _UNARY),
+    "+": (PREC_ADD, PREC_ADD, PREC_MUL),
+    "-": (PREC_ADD, PREC_ADD, PREC_MUL),
+    "*": (PREC_MUL, PREC_MUL, PREC_UNARY),
+    "/": (PREC_MUL, PREC_MUL, PREC_UNARY),
+    "**": (PREC_POW, PREC_ATOM, PREC_UNARY),
 }
-_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 
 #: Expressions deeper than this are split into temporaries, far below CPython's compiler limit.
 HOIST_DEPTH = 32
@@ -196,7 +199,7 @@ def literal(number: float) -> tuple[str, int]:
     """A number as Python source (its repr, which reads back to the same float) and the
     precedence of that text: a negative number binds like unary minus (``(-2.0) ** x``)."""
     text = repr(number)
-    return text, _UNARY if text.startswith("-") else _ATOM
+    return text, PREC_UNARY if text.startswith("-") else PREC_ATOM
 
 
 # ------------------------------------------------------------------------------------------------
@@ -381,9 +384,9 @@ class Template:
         assigned to. Returns the text of the expression and its precedence.
         """
         bound = list(values)
-        bound += [("_unbound", _ATOM)] * (self.arity + 2 - len(bound))  # forward: no out, grad
+        bound += [("_unbound", PREC_ATOM)] * (self.arity + 2 - len(bound))  # forward: no out, grad
         for part in self.temps:
-            bound.append((temp(_fill(part, bound)), _ATOM))
+            bound.append((temp(_fill(part, bound)), PREC_ATOM))
         if self.prec is None:
             return bound[self.hole()]  # type: ignore[index]
         return _fill(self.pieces, bound), self.prec
@@ -392,7 +395,7 @@ class Template:
         """The expression with named holes (``{0}``, ``{out}``, ``{grad}`` by default)."""
         if names is None:
             names = [f"{{{i}}}" for i in range(self.arity)] + ["{out}", "{grad}"]
-        values = [(name, _ATOM) for name in names]
+        values = [(name, PREC_ATOM) for name in names]
         temps: list[str] = []
 
         def temp(text: str) -> str:
@@ -471,7 +474,7 @@ def _compile(root: Symbol, arity: int) -> Template:
         part = _part(sym, [parts[id(a)] for a in sym.args], arity)
         if part.depth > HOIST_DEPTH:  # split off into a temporary: holes after out and grad
             temps.append(part.pieces)
-            part = _Part([(arity + 1 + len(temps), _ATOM)], _ATOM, 1)
+            part = _Part([(arity + 1 + len(temps), PREC_ATOM)], PREC_ATOM, 1)
         parts[id(sym)] = part
     top = parts[id(root)]
     return Template(arity, top.pieces, top.prec, top.depth, temps, plain)
@@ -490,28 +493,28 @@ def _part(sym: Symbol, args: list[_Part], arity: int) -> _Part:
         text, prec = literal(sym.value)
         return _Part([text], prec, 0)
     if kind == "fail":
-        return _Part(["_undefined()"], _ATOM, 1)
+        return _Part(["_undefined()"], PREC_ATOM, 1)
     if kind == "neg":
-        return _Part(["-", *args[0].embed(_ATOM)], _UNARY, depth)
+        return _Part(["-", *args[0].embed(PREC_ATOM)], PREC_UNARY, depth)
     if kind == "bin":
         prec, left, right = _BINARY[sym.op]
         pieces = [*args[0].embed(left), f" {sym.op} ", *args[1].embed(right)]
         return _Part(pieces, prec, depth)
     if kind == "cmp":
-        pieces = [*args[0].embed(_CMP + 1), f" {sym.op} ", *args[1].embed(_CMP + 1)]
-        return _Part(pieces, _CMP, depth)
+        pieces = [*args[0].embed(PREC_CMP + 1), f" {sym.op} ", *args[1].embed(PREC_CMP + 1)]
+        return _Part(pieces, PREC_CMP, depth)
     if kind == "cond":
         test, if_true, if_false = args
         pieces = [
-            *if_true.embed(_COND + 1),
+            *if_true.embed(PREC_COND + 1),
             " if ",
-            *test.embed(_COND + 1),
+            *test.embed(PREC_COND + 1),
             " else ",
-            *if_false.embed(_COND),
+            *if_false.embed(PREC_COND),
         ]
-        return _Part(pieces, _COND, depth)
+        return _Part(pieces, PREC_COND, depth)
     if kind == "call":
-        return _Part([f"{sym.value}(", *args[0].embed(_COND), ")"], _ATOM, depth)
+        return _Part([f"{sym.value}(", *args[0].embed(PREC_COND), ")"], PREC_ATOM, depth)
     raise NotTraceableError(f"unknown symbol kind {kind!r}")  # pragma: no cover
 
 

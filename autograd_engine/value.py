@@ -2,22 +2,27 @@
 
 Each operator below is a one-line method that applies an op from :mod:`autograd_engine.ops`, where
 the op's forward and derivative live. Step into any of them in a debugger and you land in the op.
+An op can also be added the way micrograd's lecture does it, with ``Value(data, _children, _op)``
+and a closure assigned to ``out._backward``: :class:`ClosureOp` records such a node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+import functools
+import linecache
+import re
+import sys
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
 
 from . import autodiff as _autodiff
 from . import ops as _ops  # a cycle: ops.py uses this module at call time only
-from .errors import as_float, describe, is_real_number
+from .errors import DomainError, as_float, describe, is_real_number
 from .grad_mode import GRAD_MODE
+from .ops import Op  # (ops.py reaches back into this module at call time only)
 
-if TYPE_CHECKING:
-    from .ops import Op
-
-__all__ = ["Value"]
+__all__ = ["ClosureOp", "Value", "float_of"]
 
 
 class Value:
@@ -33,8 +38,11 @@ class Value:
 
     Args:
         data: the number to hold: an int, float, bool, Fraction or numpy real scalar, finite.
-        _children, _op: accepted only empty, for compatibility with micrograd's signature; to
-            define a new operation subclass :class:`autograd_engine.Op`.
+        _children: for an operation written the way micrograd's lecture writes them: the inputs
+            of the operation whose result this is. ``out = Value(t, (x,), "tanh")`` records a
+            node with these parents (in this order); assigning a function to ``out._backward``
+            then gives it its backward step (see :class:`ClosureOp`). Empty for a leaf.
+        _op: the symbol of that operation, shown in drawings and returned by ``_op``.
         label: an optional name, shown in drawings and error messages.
 
     Attributes:
@@ -42,6 +50,10 @@ class Value:
         grad: d(root)/d(this node), filled in by ``root.backward()``; 0.0 before. It is a float,
             or a Value after ``backward(create_graph=True)``.
         label: the name given at creation, or "".
+
+    A Value made by calling ``Value(...)`` (a weight, an input, a closure-style node) also takes
+    new attributes, as micrograd's do (an optimizer's ``p.m = 0.0``); the nodes that operators
+    and methods make do not, which keeps each of them as small as a slotted object can be.
 
     Example:
         >>> a = Value(2.0, label="a")
@@ -59,14 +71,20 @@ class Value:
     _prev: tuple[Value, ...]
     _operation: Op | None
 
+    def __new__(
+        cls, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> Value:
+        # Value(...) makes a Value with a __dict__, so it takes new attributes as micrograd's do;
+        # the operators build their nodes with object.__new__(Value), slots only (see _record).
+        # (The parameters repeat __init__'s, so that help(Value) and editors show them.)
+        return _new_object(_ValueWithAttributes if cls is Value else cls)
+
+    def __getnewargs__(self) -> tuple[float]:
+        return (self.data,)  # what pickle and copy pass to __new__
+
     def __init__(
-        self, data: Any, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""
+        self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
-        if _children or _op:
-            raise TypeError(
-                "Value(data, _children, _op) cannot record an operation by itself here: define "
-                "the operation as a subclass of autograd_engine.Op (see its docstring) and call it"
-            )
         if isinstance(data, Value):
             raise TypeError(
                 f"Value() expects a real number, got another Value ({data!r}); use it as it is, "
@@ -79,6 +97,8 @@ class Value:
         self.label = label
         self._prev = ()
         self._operation = None
+        if _children or _op:
+            self._prev, self._operation = _closure_node(self, _children, _op)
 
     @property
     def _op(self) -> str:
@@ -204,9 +224,16 @@ class Value:
         """
         _autodiff.backward(self, create_graph=create_graph)
 
-    def _backward(self) -> None:
-        """One step of backward by hand, as in micrograd's lecture: add ``self.grad`` times each
-        local derivative to the grads of this node's inputs (nothing for a leaf).
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """One step of backward by hand, as in micrograd's lecture: ``node._backward()`` adds
+        ``node.grad`` times each local derivative to the grads of the node's inputs (nothing for
+        a leaf).
+
+        Assigning a function, ``out._backward = _backward``, gives a node made by
+        ``Value(data, _children, _op)`` its backward step, as in micrograd (see
+        :class:`ClosureOp`); ``out._backward()`` and ``backward()`` then call it. A node made by
+        a built-in op already has its rule (in :mod:`autograd_engine.ops`) and refuses one.
 
         Example:
             >>> a, b = Value(2.0), Value(3.0)
@@ -216,7 +243,26 @@ class Value:
             >>> a.grad, b.grad
             (3.0, 2.0)
         """
-        _autodiff.backward_step(self)
+        return functools.partial(_autodiff.backward_step, self)
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], object]) -> None:
+        op = self._operation
+        if not callable(function):
+            raise TypeError(
+                f"_backward must be a function of no arguments, got {describe(function)}"
+            )
+        if isinstance(op, ClosureOp):
+            op.function = function
+        elif op is not None:
+            raise AttributeError(
+                f"this node was made by the built-in op {op.label()!r}, whose backward rule is "
+                f"{type(op).__name__}.backward in autograd_engine.ops; to write your own op, "
+                "make its node with Value(data, (inputs...), 'symbol') and assign out._backward "
+                "to that node"
+            )
+        # a leaf has no inputs to pass a gradient to (as when Value(data, _children, _op) is
+        # called inside no_grad(), which records no parents): there is nothing to call
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this Value and on every node it depends on."""
@@ -237,7 +283,9 @@ class Value:
     # -- conversions and display ---------------------------------------------------------------
 
     def __float__(self) -> float:
-        return self.data
+        # math.exp(v), math.tanh(v) and float(v) all end up here: a float taken out of a Value
+        # leaves the graph, and the gradient would silently stop there (micrograd raises too)
+        raise TypeError(_float_conversion_message(sys._getframe(1)))
 
     def __format__(self, spec: str) -> str:
         """Format the data, so ``f"{v:.3f}"`` works like it does for a float."""
@@ -260,6 +308,208 @@ class Value:
 
     def __ge__(self, other: Value | float) -> bool:
         return self.data >= _data_of(other)
+
+
+class _ValueWithAttributes(Value):
+    """What ``Value(...)`` makes: a Value with a ``__dict__``, so it takes new attributes.
+
+    The nodes the operators make are plain Values with slots only: in CPython 3.11 a
+    ``__dict__`` costs every object 32 bytes and one more allocation, which a graph of a million
+    nodes would pay for attributes it never gets. Values made by hand (weights, inputs,
+    closure-style nodes) are few, and are where micrograd code puts its attributes.
+    """
+
+
+_ValueWithAttributes.__name__ = "Value"  # Python's own messages say 'Value', as for any Value
+
+
+class ClosureOp(Op):
+    """The op of a node written the micrograd way: ``Value(data, _children, _op)`` and a function
+    assigned to ``out._backward``, as in micrograd's lecture::
+
+        def tanh(self):
+            t = math.tanh(self.data)
+            out = Value(t, (self,), "tanh")
+            def _backward():
+                self.grad += (1 - t**2) * out.grad
+            out._backward = _backward
+            return out
+
+    ``backward()`` calls the function when the node's turn comes in reverse topological order,
+    once ``out.grad`` is complete, as micrograd does. The engine's chain-rule step reads what the
+    function added to each input's grad as that input's term (see :meth:`backward`), so such a
+    node works wherever floats flow: ``backward()``, ``grad()``, ``_backward()`` by hand, the
+    step-through, the numeric policy and its rollback, mixed freely with built-in ops.
+
+    What it cannot do is give gradients a graph of their own: the function computes with floats,
+    out of sight. ``backward(create_graph=True)`` and the compiled path raise a ``TypeError``
+    naming the op; define the op as a subclass of :class:`~autograd_engine.Op` (a forward and a
+    derivative rule, see ``docs/custom_ops.md``) to use it there.
+    """
+
+    name = "closure-style op"
+    arity = 0  # as many inputs as _children holds
+
+    def __init__(self, symbol: str, node: Value) -> None:
+        self.symbol_text = symbol
+        self.name = f"closure-style op {symbol!r}"  # type: ignore[misc]  # (each node its own)
+        #: the node this op made: the function reads and writes grads through it and its inputs
+        self.node = node
+        #: the function assigned to ``out._backward``; None until it is assigned
+        self.function: Callable[[], object] | None = None
+
+    def label(self) -> str:
+        """The ``_op`` symbol given to ``Value(data, _children, _op)``."""
+        return self.symbol_text
+
+    def forward(self, *inputs: float) -> float:
+        """Not available: a closure-style node is made with its result already computed."""
+        raise self.not_followable("computing its result again")
+
+    def backward(self, grad: Any, out: Any, *inputs: Any) -> tuple[float, ...]:
+        """One term per input: what the function adds to that input's grad when ``out.grad`` is
+        ``grad``.
+
+        The function runs with ``out.grad`` set to ``grad`` and its inputs' grads set to 0.0, and
+        what it leaves in them are the terms; then every grad it touched is put back, so the
+        caller adds each term exactly once (as it does for any op). An input used twice gets its
+        whole gradient in its first position and 0.0 in the others.
+        """
+        if isinstance(grad, Value) or not is_real_number(grad):  # create_graph, or the compiler
+            raise self.not_followable(
+                "a pass that gives gradients a graph of their own (backward(create_graph=True))"
+            )
+        node = self.node
+        function = self.function
+        if function is None:
+            if node._prev:
+                raise TypeError(
+                    f"the node made by Value(data, _children, {self.symbol_text!r}) has no "
+                    "backward step: assign one, out._backward = _backward, before calling "
+                    "backward() (micrograd would silently pass no gradient on)"
+                )
+            return ()
+        inputs_once = list(dict.fromkeys(node._prev))
+        earlier = [node.grad, *[p.grad for p in inputs_once]]
+        try:
+            node.grad = grad
+            for p in inputs_once:
+                p.grad = 0.0
+            function()
+            received = {p: p.grad for p in inputs_once}
+        finally:
+            node.grad = earlier[0]
+            for p, g in zip(inputs_once, earlier[1:]):
+                p.grad = g
+        terms = []
+        for i, p in enumerate(node._prev):
+            term = received.pop(p, 0.0)
+            if isinstance(term, Value):
+                raise TypeError(
+                    f"the _backward of {self.symbol_text!r} made the grad of input {i} a Value "
+                    f"({term!r}); compute it from floats (other.data, out.grad), as micrograd's "
+                    "closures do"
+                )
+            if is_real_number(term) and term - term != 0.0:  # inf or NaN
+                raise DomainError(
+                    f"the _backward of {self.symbol_text!r} gave input {i} the gradient {term!r}"
+                )
+            terms.append(term)
+        return tuple(terms)
+
+    def not_followable(self, what: str) -> TypeError:
+        """The error for a use of the op that needs its forward or derivative as a rule."""
+        return TypeError(
+            f"the op {self.symbol_text!r} was written closure-style (Value(data, _children, "
+            f"{self.symbol_text!r}) with a function assigned to out._backward), which computes "
+            f"with floats and cannot be followed by {what}. Define it as a subclass of "
+            "autograd_engine.Op with forward and backward rules (see docs/custom_ops.md)"
+        )
+
+
+def _closure_node(
+    node: Value, children: Iterable[Value], op: str
+) -> tuple[tuple[Value, ...], Op | None]:
+    """``_prev`` and ``_operation`` for ``Value(data, _children, _op)``: the children in the
+    order given and a :class:`ClosureOp`; nothing is recorded inside ``no_grad()``."""
+    if not isinstance(op, str):
+        raise TypeError(f"Value(data, _children, _op) expects _op to be a str, got {describe(op)}")
+    if isinstance(children, Value) or not isinstance(children, Iterable):
+        raise TypeError(
+            "Value(data, _children, _op) expects _children to be a tuple of Values, such as "
+            f"(self, other) or (self,), got {describe(children)}"
+        )
+    parents = tuple(children)
+    for i, parent in enumerate(parents):
+        if not isinstance(parent, Value):
+            raise TypeError(
+                "Value(data, _children, _op) expects every child to be a Value, got "
+                f"{describe(parent)} at position {i}; wrap a number as Value(number) first"
+            )
+    if not GRAD_MODE.get()[0]:
+        return (), None
+    return parents, ClosureOp(op, node)
+
+
+# the Value operation to suggest for a math function whose name is not a Value method's
+_WRITE_INSTEAD = {"pow": "v ** y", "fabs": "abs(v)"}
+
+
+def _float_conversion_message(frame: FrameType) -> str:
+    """Why ``float(v)`` / ``math.exp(v)`` is refused, naming the Value method to call instead.
+
+    The caller's source says which function was called (``math.exp(x)``); when it cannot be
+    read (no source file, or a conversion inside a library) the message lists the methods.
+    """
+    written, name = _called_function(frame)
+    if name in _WRITE_INSTEAD:
+        advice = f"Write {_WRITE_INSTEAD[name]} instead"
+    elif name and not name.startswith("_") and callable(getattr(Value, name, None)):
+        advice = f"Call v.{name}() instead"
+    else:
+        advice = (
+            "Instead of float() and math.* call the Value methods, which stay in the graph "
+            "(v.exp(), v.tanh(), v.log(), v.sqrt(), v.sin(), v.cos(), v ** y)"
+        )
+    what = f"{written}() got a Value" if written else "A Value cannot be converted to a float"
+    return (
+        f"{what}: a float taken out of a Value leaves the graph, and no gradient would flow back "
+        f"through it. {advice}, or pass v.data where a plain number is meant. (In an Op's "
+        "backward rule, which gets floats or Values, use autograd_engine.functions: exp(x), "
+        "tanh(x) ... take both.)"
+    )
+
+
+def _called_function(frame: FrameType) -> tuple[str, str]:
+    """The function being called at ``frame``'s current instruction, as written and its last
+    name (``("math.exp", "exp")`` for ``math.exp(x)``); empty when the source is not available."""
+    co_positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11 and later
+    if co_positions is None:
+        return "", ""
+    positions = list(co_positions())
+    index = frame.f_lasti // 2  # positions are given per 2-byte code unit
+    if not 0 <= index < len(positions):
+        return "", ""
+    line, end_line, column, end_column = positions[index]
+    if line is None or line != end_line or column is None or end_column is None:
+        return "", ""
+    text = linecache.getline(frame.f_code.co_filename, line)[column:end_column]
+    found = re.match(r"\s*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(", text)
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
+def float_of(x: Value | float) -> float:
+    """The plain number in ``x``: ``x.data`` for a Value, ``float(x)`` for a number.
+
+    For code that needs a float where a Value may arrive (a ``grad`` after
+    ``backward(create_graph=True)``, a model's output to plot), since ``float(v)`` on a Value
+    raises ``TypeError``.
+
+    Example:
+        >>> float_of(Value(2.5)), float_of(3)
+        (2.5, 3.0)
+    """
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _data_of(x: Value | float) -> float:

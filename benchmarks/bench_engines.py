@@ -20,6 +20,10 @@ Workloads:
     memory: bytes per node while a chain of 100,000 nodes is held, measured with tracemalloc.
     deepest chain: the longest chain each engine can back-propagate through.
     wide sum: one sum of many terms, with the builtin sum() (a chain of +) and with Value.sum.
+    compile scaling (ours only; alone with --compile-scaling): compile_graph on a chain
+        ``y = y * w + b`` and on a ``Value.sum`` of as many parameters, at 1e4, 1e5 and 1e6 nodes:
+        seconds (wall clock and CPU) and peak bytes per node (tracemalloc, a separate run), with
+        a check that the program's value and gradients equal eager backward()'s.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 try:
@@ -254,6 +258,73 @@ def wide_sum(engine: str, terms: int) -> dict[str, float]:
     return result
 
 
+def scaling_graph(kind: str, nodes: int) -> tuple[Any, list[Any], list[Any]]:
+    """A graph of about ``nodes`` nodes: a chain ``y = y * w + b`` or a sum of parameters."""
+    if kind == "chain":
+        x, w, b = OurValue(0.5), OurValue(0.999), OurValue(0.001)
+        y = x
+        for _ in range((nodes - 3) // 2):
+            y = y * w + b
+        return y, [w, b], [x]
+    params = [OurValue(float(i % 7) - 3.0) for i in range(nodes - 1)]
+    return OurValue.sum(params), params, []
+
+
+def compile_scaling(kind: str, nodes: int) -> dict[str, float]:
+    """Compile one graph twice: timed, then under tracemalloc for its peak memory.
+
+    The peak counts what compiling allocates on top of the graph itself (which the caller
+    built and holds anyway): the tape, the analysis, the source and the compiled code.
+    """
+    root, params, inputs = scaling_graph(kind, nodes)
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    program = compile_graph(root, params, inputs)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    value, grads = program.value_and_grad()
+    del program
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    program = compile_graph(root, params, inputs)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    lines = program.source.count("\n") + 1
+    del program
+    root.backward()
+    exact = value == root.data and grads == [p.grad for p in params]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "bytes": peak / nodes,
+        "lines": lines,
+        "exact": float(exact),
+    }
+
+
+def print_compile_scaling(sizes: Sequence[int]) -> bool:
+    """Print the compile-scaling table; return whether every program matched eager mode."""
+    print("| graph | nodes | compile, s (wall) | compile, s (CPU) | peak bytes/node | lines |")
+    print("|---|---|---|---|---|---|")
+    ok = True
+    for kind, what in (("chain", "chain y = y * w + b"), ("sum", "Value.sum of parameters")):
+        for nodes in sizes:
+            r = compile_scaling(kind, nodes)
+            ok = ok and r["exact"] == 1.0
+            print(
+                f"| {what} | {nodes:,} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['bytes']:.0f} | "
+                f"{r['lines']:.0f} |",
+                flush=True,
+            )
+            gc.collect()
+    print(
+        f"\nEvery program's value and gradients equal eager backward()'s exactly: {ok}. "
+        "Floors from issue 15: at most 1,000 peak bytes per node, at most 10 s for a "
+        "1,000,000-node chain."
+    )
+    return ok
+
+
 # ------------------------------------------------------------------------------------------------
 # The run
 # ------------------------------------------------------------------------------------------------
@@ -262,8 +333,18 @@ def wide_sum(engine: str, terms: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run, under a minute")
+    parser.add_argument(
+        "--compile-scaling",
+        action="store_true",
+        help="only the compile-scaling table (1e4, 1e5 and 1e6 nodes; 1e4 and 1e5 with --quick)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
+    scaling_sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+    if args.compile_scaling:
+        print(f"# autograd_engine {autograd_engine.__version__}: compile scaling", flush=True)
+        print(f"# Python {platform.python_version()} on {platform.machine()}\n", flush=True)
+        return 0 if print_compile_scaling(scaling_sizes) else 1
     repeats = 3 if quick else 5
     chain_nodes = 16_000 if quick else 100_000
     sum_terms = 20_000 if quick else 100_000
@@ -488,8 +569,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\nFloors from issue 7:")
     for text, passed, detail in floors:
         print(f"- [{'x' if passed else ' '}] {text}: {detail}")
-    if not check_ok:
-        print("\nCHECK FAILED: the engines' losses disagree, or the compiled program fell back")
+    print("\nCompile scaling (autograd_engine.compile_graph):\n")
+    scaling_ok = print_compile_scaling(scaling_sizes)
+    if not check_ok or not scaling_ok:
+        print("\nCHECK FAILED: the engines' results disagree, or the compiled program fell back")
         return 1
     return 0
 

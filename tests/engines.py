@@ -3,8 +3,8 @@
 The compiled path (:mod:`autograd_engine.compiled`) must give exactly the eager engine's results.
 A test parametrized with ``@pytest.mark.parametrize("engine", ENGINES)`` and written against
 :func:`value_and_grad` runs once per way of computing: eagerly, compiled (with and without
-inline expressions, with and without outlined repeated blocks). The compiled program is traced
-at *other* numbers than the ones it is asked about, so every compiled run is a replay.
+inline expressions, with and without outlined repeated blocks and loops). The compiled program
+is traced at *other* numbers than the ones it is asked about, so every compiled run is a replay.
 """
 
 from __future__ import annotations

@@ -322,6 +322,231 @@ def test_ops_equal_but_for_the_sign_of_a_zero_attribute_keep_their_own_code() ->
         assert_same(value_and_grad(engine, build, [-2.0]), eager(build, [-2.0]))
 
 
+# -- long chains and other periodic stretches become loops ---------------------------------------
+
+STEPS = 40  # each shape below is long enough to become a loop (at least 64 nodes)
+
+
+def chain_mul_add(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    y = xs[0]
+    for _ in range(STEPS):
+        y = y * w + c
+    return y
+
+
+def chain_from_a_parameter_with_tanh(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    y = w  # the first step reads a parameter, the later ones a computed node
+    for _ in range(STEPS):
+        y = (y * w + c).tanh()
+    return y * xs[0]
+
+
+def chain_reading_new_data_each_step(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    y = c
+    for x in xs:
+        y = (y * x + w * 0.5).tanh() + x  # x used twice in its step
+    return y
+
+
+def chain_with_a_different_constant_each_step(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    y = xs[0]
+    for k in range(STEPS):
+        y = (y * w + (k - 20.5) * 0.01).relu() + y * c * 0.25  # the carry used twice
+    return y
+
+
+def two_carried_values(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    a, b = xs[0], xs[1]
+    for _ in range(STEPS):
+        a, b = (a * w + b * c).tanh(), (a * c - b * w).tanh()  # both read by the next step
+    return a * b
+
+
+def carried_values_with_and_without_a_gradient(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    a, b = xs[0], c
+    for x in xs:
+        a = (a * x + 0.5).tanh()  # no parameter: needs no gradient
+        b = (b * w + a).tanh()
+    return b * a + a * w
+
+
+def chain_with_a_middle_value_used_at_the_end(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    y = xs[0]
+    middle = y
+    for k in range(2 * STEPS):
+        y = (y * w + c).tanh()
+        if k == STEPS:
+            middle = y
+    return y * middle + middle  # the run must stop where a value leaves it
+
+
+def builtin_sum_of_products(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    return Value(0.0) + sum(w * x for x in xs) + sum(c * x * x for x in xs)
+
+
+def blocks_and_a_chain(ps: list[Value], xs: list[Value]) -> Value:
+    w, c = ps
+    samples = [((w * x + c).tanh() * w + c * x).sigmoid() * (w * x).relu() for x in xs[:6]]
+    y = Value.sum(samples)
+    for x in xs:
+        y = (y * w + x * c).tanh()
+    return y
+
+
+CHAINS = [
+    chain_mul_add,
+    chain_from_a_parameter_with_tanh,
+    chain_reading_new_data_each_step,
+    chain_with_a_different_constant_each_step,
+    two_carried_values,
+    carried_values_with_and_without_a_gradient,
+    chain_with_a_middle_value_used_at_the_end,
+    builtin_sum_of_products,
+    blocks_and_a_chain,
+]
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+@pytest.mark.parametrize("build", CHAINS, ids=lambda f: f.__name__)
+def test_long_chains_replay_like_eager(build: Builder, engine: str) -> None:
+    rng = random.Random(build.__name__)
+    for _ in range(3):
+        params = [rng.uniform(0.5, 0.99), rng.uniform(-0.5, 0.5)]
+        inputs = [rng.uniform(-1.0, 1.0) for _ in range(STEPS)]
+        assert_same(value_and_grad(engine, build, params, inputs), eager(build, params, inputs))
+
+
+@pytest.mark.parametrize("build", CHAINS, ids=lambda f: f.__name__)
+def test_each_chain_becomes_a_loop(build: Builder) -> None:
+    ps, xs = [Value(0.9), Value(0.1)], [Value(0.01 * k) for k in range(STEPS)]
+    out = build(ps, xs)
+    program = compile_graph(out, ps, xs)
+    assert program.loops >= 1  # else the test above checks less
+    assert program() == program.value_and_grad()[0] == out.data  # the forward-only program too
+
+
+def test_a_chain_compiles_to_a_program_whose_size_does_not_grow_with_it() -> None:
+    sizes = []
+    for steps in (100, 10_000):
+        x, w, c = Value(0.5), Value(0.999), Value(0.001)
+        y = x
+        for _ in range(steps):
+            y = y * w + c
+        program = compile_graph(y, [w, c], [x])
+        y.backward()
+        assert program.value_and_grad() == (y.data, [w.grad, c.grad])
+        sizes.append(len(program.source.splitlines()))
+    assert sizes[0] == sizes[1] < 60
+
+
+def test_a_loop_that_overflows_replays_the_eager_error() -> None:
+    def build(ps: list[Value], xs: list[Value]) -> Value:
+        y = xs[0]
+        for _ in range(STEPS):
+            y = y * ps[0] + ps[1]
+        return y
+
+    expected = eager_error(build, [1e10, 1.0], [1.0])  # 1e10 ** 40 overflows
+    for engine in COMPILED:
+        with pytest.raises(DomainError) as info:
+            value_and_grad(engine, build, [1e10, 1.0], [1.0], trace_params=[0.5, 0.5])
+        assert str(info.value) == expected
+
+
+# -- ops with many inputs ------------------------------------------------------------------------
+
+
+def wide_sums(ps: list[Value], xs: list[Value]) -> Value:
+    half = Value(0.5)
+    leaves = Value.sum([*ps, ps[0], *xs, half, Value(-1.25), half])  # a parameter twice
+    computed = Value.sum([p * x for p, x in zip(ps, xs)] + [p * p for p in ps])
+    return leaves * computed + Value.sum(ps) * ps[1]
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+def test_sums_of_many_inputs_replay_like_eager(engine: str) -> None:
+    rng = random.Random(7)
+    params = [rng.uniform(-1.0, 1.0) for _ in range(100)]
+    inputs = [rng.uniform(-1.0, 1.0) for _ in range(100)]
+    assert_same(value_and_grad(engine, wide_sums, params, inputs), eager(wide_sums, params, inputs))
+
+
+def test_a_sum_of_many_parameters_compiles_into_a_few_lines() -> None:
+    ps = [Value(float(i % 7) - 3.0) for i in range(200_000)]
+    program = compile_graph(Value.sum(ps), ps)
+    value, grads = program.value_and_grad()
+    assert value == sum(p.data for p in ps)
+    assert grads == [1.0] * len(ps)
+    assert len(program.source.splitlines()) < 30
+
+
+# -- backward() into .grad -------------------------------------------------------------------------
+
+
+def test_a_compiled_backward_whose_sum_with_the_earlier_grad_overflows_changes_no_grad() -> None:
+    w, v = Value(1.0), Value(1.0)
+    program = compile_graph(w * 1e308 + v, [v, w])
+    program.backward()
+    assert (v.grad, w.grad) == (1.0, 1e308)
+    with pytest.raises(DomainError, match=r"params\[1\].*overflows.*No grad was changed"):
+        program.backward()
+    assert (v.grad, w.grad) == (1.0, 1e308)  # v's sum was fine, yet it did not change either
+
+
+# -- names and text in the generated code ----------------------------------------------------------
+
+
+def test_labels_python_reads_as_one_name_stay_two_variables() -> None:
+    # the micro sign and the Greek mu are one identifier for Python (NFKC), two labels here
+    a, b, c = Value(2.0, label="\u00b5"), Value(1.0, label="b"), Value(5.0, label="\u03bc")
+    loss = (a * b + c * a) * (b - c)
+    program = compile_graph(loss, [a, b, c])
+    loss.backward()
+    assert program.value_and_grad() == (-48.0, [-24.0, 4.0, -20.0])
+    assert (a.grad, b.grad, c.grad) == (-24.0, 4.0, -20.0)
+
+
+def test_a_label_that_reads_as_a_generated_name_is_not_used() -> None:
+    a, b, c = Value(2.0, label="a"), Value(1.0, label="\uff561"), Value(5.0, label="c")  # v1
+    loss = (a * b + c * a) * (b - c)
+    for fuse in (True, False):
+        assert compile_graph(loss, [a, b, c], fuse=fuse).value_and_grad() == (
+            -48.0,
+            [-24.0, 4.0, -20.0],
+        )
+
+
+def test_an_op_name_with_a_line_break_cannot_run_code() -> None:
+    class Injected(Op):
+        """f(x) = x * x * 0.5 + exp(x), with a name that tries to end a comment."""
+
+        name = "injected\nraise SystemExit('ran')\n#"
+        symbol = "f"
+
+        def forward(self, x: float) -> float:
+            return x * x * 0.5 + math.exp(x)
+
+        def backward(self, grad: ops.Scalar, out: ops.Scalar, x: ops.Scalar) -> tuple[ops.Scalar]:
+            return (grad * (x + math.exp(x)),)  # math.exp: called on floats, by name
+
+    a = Value(0.5, label="a")
+    out = Injected()(a * a) * a
+    program = compile_graph(out, [a], fuse=False)
+    out.backward()
+    assert program.value_and_grad() == (out.data, [a.grad])
+    names = {node.id for node in ast.walk(ast.parse(program.source)) if isinstance(node, ast.Name)}
+    assert "SystemExit" not in names  # the name's text stayed inside its comments
+    assert "# injected\\nraise SystemExit('ran')\\n#" in program.source
+
+
 # -- domain errors on replay -----------------------------------------------------------------------
 
 ERROR_CASES = {

@@ -6,6 +6,8 @@ The expected numbers are derived by hand in the comments (chain rule on the lect
 from __future__ import annotations
 
 import math
+import os
+import random
 from typing import Any
 
 import pytest
@@ -20,7 +22,9 @@ from strategies import (
     reference_values,
 )
 
-from autograd_engine import Value
+from autograd_engine import Value, topological_order
+
+np = pytest.importorskip("numpy")
 
 
 def test_lecture_expression_a_b_c_f_gives_the_lecture_gradients() -> None:
@@ -178,3 +182,165 @@ def test_values_and_gradients_match_micrograd_on_random_expressions(expr: Expres
     # micrograd divides as a * b**-1, so values may differ in the last bits
     assert_close([out.data], [their_out.data], rel=1e-12, what="value")
     assert_close([v.grad for v in ours], [float(v.grad) for v in theirs], what="grad")
+
+
+# -- micrograd's demo notebook with only the imports changed -------------------------------------
+
+
+def micrograd_demo(value: Any, mlp: Any, steps: int) -> list[tuple[float, float]]:
+    """micrograd's demo.ipynb, cell for cell, for the given ``Value`` and ``MLP`` classes.
+
+    Returns (loss, accuracy) at each step. The data come from scikit-learn's make_moons after
+    the demo's seeds, as in the notebook.
+    """
+    datasets = pytest.importorskip("sklearn.datasets")
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = datasets.make_moons(n_samples=100, noise=0.1)  # noqa: N806  (the demo's names)
+    y = y * 2 - 1  # make y be -1 or 1
+    model = mlp(2, [16, 16, 1])  # 2-layer neural network
+
+    def loss() -> tuple[Any, float]:
+        inputs = [list(map(value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]  # svm max-margin
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())  # L2 regularization
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
+    return history
+
+
+def assert_same_demo(steps: int) -> None:
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    from autograd_engine.nn import MLP
+
+    ours = micrograd_demo(Value, MLP, steps)
+    theirs = micrograd_demo(micrograd_engine.Value, micrograd_nn.MLP, steps)
+    assert [acc for _, acc in ours] == [acc for _, acc in theirs]
+    assert [loss for loss, _ in ours] == pytest.approx([loss for loss, _ in theirs], rel=1e-12)
+
+
+def test_micrograds_demo_gives_micrograds_losses_and_accuracies_at_the_first_steps() -> None:
+    # micrograd takes a second or more per step: two steps check the weights drawn, the
+    # loss, the gradients and the update; the whole run is the test below
+    assert_same_demo(2)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("AUTOGRAD_ENGINE_SLOW_TESTS"),
+    reason="about two minutes (micrograd's 100 steps); set AUTOGRAD_ENGINE_SLOW_TESTS=1",
+)
+def test_micrograds_demo_gives_micrograds_losses_and_accuracies_at_all_100_steps() -> None:
+    assert_same_demo(100)
+
+
+# -- what differs from micrograd, and what does not (the README's "Coming from micrograd") --------
+
+
+def test_default_weights_are_micrograds_after_the_same_seed() -> None:
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    from autograd_engine.nn import MLP, Layer, Neuron
+
+    for ours, theirs in (
+        (lambda: MLP(2, [16, 16, 1]), lambda: micrograd_nn.MLP(2, [16, 16, 1])),
+        (lambda: Layer(3, 4), lambda: micrograd_nn.Layer(3, 4)),
+        (lambda: Neuron(5, nonlin=False), lambda: micrograd_nn.Neuron(5, nonlin=False)),
+    ):
+        random.seed(7)
+        our_weights = [p.data for p in ours().parameters()]
+        random.seed(7)
+        assert our_weights == [p.data for p in theirs().parameters()]
+
+
+def test_micrograds_sanity_check_gives_torchs_numbers_exactly() -> None:
+    torch = pytest.importorskip("torch")
+
+    def expression(x: Any) -> Any:
+        z = 2 * x + 2 + x
+        q = z.relu() + z * x
+        h = (z * z).relu()
+        return h + q + q * x
+
+    x = Value(-4.0)
+    y = expression(x)
+    y.backward()
+    tx = torch.tensor([-4.0], dtype=torch.float64, requires_grad=True)
+    ty = expression(tx)
+    ty.backward()
+    assert y.data == ty.item() and x.grad == tx.grad.item()  # micrograd's test asks for ==
+
+
+def test_sub_div_and_neg_are_one_node_each_where_micrograd_records_two() -> None:
+    a, b = Value(3.0), Value(2.0)
+    assert [(v._op, len(topological_order(v))) for v in (a - b, a / b, -a)] == [
+        ("-", 3),
+        ("/", 3),
+        ("neg", 2),
+    ]
+    A, B = micrograd_engine.Value(3.0), micrograd_engine.Value(2.0)  # noqa: N806
+    # micrograd: a + (b * -1), a * b**-1, a * -1 (each constant a leaf of its own)
+    assert [v._op for v in (A - B, A / B, -A)] == ["+", "*", "*"]
+    assert {p._op for p in (A - B)._prev} == {"", "*"} and {p._op for p in (A / B)._prev} == {
+        "",
+        "**-1",
+    }
+
+
+def test_math_functions_on_a_value_raise_type_error_in_both_engines() -> None:
+    for value in (Value, micrograd_engine.Value):
+        with pytest.raises(TypeError):
+            math.exp(value(1.0))
+
+
+def assigning_ops(value: Any) -> tuple[Any, Any]:
+    """The lecture's first + and *, which assign to .grad (=) instead of adding (+=)."""
+
+    def add(x: Any, y: Any) -> Any:
+        out = value(x.data + y.data, (x, y), "+")
+
+        def _backward() -> None:
+            x.grad = 1.0 * out.grad
+            y.grad = 1.0 * out.grad
+
+        out._backward = _backward
+        return out
+
+    def mul(x: Any, y: Any) -> Any:
+        out = value(x.data * y.data, (x, y), "*")
+
+        def _backward() -> None:
+            x.grad = y.data * out.grad
+            y.grad = x.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    return add, mul
+
+
+def test_an_assigning_closure_no_longer_overwrites_what_another_node_passed_on() -> None:
+    results = []
+    for value in (Value, micrograd_engine.Value):
+        add, mul = assigning_ops(value)
+        a, b = value(-2.0), value(3.0)
+        f = mul(mul(a, b), add(a, b))  # the lecture's f = (a*b) * (a+b): a and b used twice
+        f.backward()
+        results.append((a.grad, b.grad))
+    # df/da = (a+b) * b + a*b = 3 - 6 = -3, df/db = (a+b) * a + a*b = -2 - 6 = -8: the engine
+    # adds each closure's contribution, so both uses count; in micrograd the closure that runs
+    # last overwrites the other's
+    assert results[0] == (-3.0, -8.0)
+    assert results[1] != results[0]

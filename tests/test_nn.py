@@ -196,7 +196,7 @@ def test_fan_in_init_is_uniform_with_variance_gain_squared_over_fan_in(
     activation: str, gain: float
 ) -> None:
     nin = 50
-    layer = Layer(nin, 200, activation=activation, seed=0)
+    layer = Layer(nin, 200, activation=activation, init="fan_in", seed=0)
     weights = [w.data for n in layer.neurons for w in n.w]
     bound = gain * math.sqrt(3.0 / nin)
     assert max(abs(w) for w in weights) <= bound

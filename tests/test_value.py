@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 import operator
+import pickle
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -12,6 +16,7 @@ from typing import Any
 import pytest
 
 from autograd_engine import DomainError, Value
+from autograd_engine.value import float_of
 
 np = pytest.importorskip("numpy")
 
@@ -87,19 +92,59 @@ def test_new_value_is_a_leaf_with_zero_grad() -> None:
     assert Value(1.0).label == ""
 
 
-def test_micrograd_internal_constructor_arguments_are_refused_with_advice() -> None:
-    a = Value(1.0)
-    with pytest.raises(TypeError, match="Op"):
-        Value(2.0, (a, a), "+")
+def test_micrograds_constructor_with_children_and_op_records_a_node() -> None:
+    a, b = Value(1.0), Value(2.0)
+    out = Value(3.0, [a, b, a], "my+")  # any iterable of Values, kept in order as a tuple
+    assert (out.data, out._prev, out._op, out.grad) == (3.0, (a, b, a), "my+", 0.0)
+    assert Value(4.0, (), "const")._op == "const" and Value(4.0, (), "const")._prev == ()
 
 
-def test_arbitrary_attributes_cannot_be_set_but_label_and_grad_can() -> None:
-    v = Value(1.0)
+@pytest.mark.parametrize(
+    ("children", "op", "message"),
+    [
+        ((1.0,), "+", "every child to be a Value, got float 1.0 at position 0"),
+        (Value(1.0), "tanh", "_children to be a tuple of Values"),
+        (3, "+", "_children to be a tuple of Values"),
+        ((), 7, "_op to be a str, got int 7"),
+    ],
+)
+def test_bad_children_or_op_raise_type_error_saying_what_was_expected(
+    children: Any, op: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        Value(2.0, children, op)
+
+
+def test_values_made_by_hand_take_new_attributes_as_micrograds_do() -> None:
+    p = Value(1.0)
+    p.m = 0.0  # type: ignore[attr-defined]  # an optimizer's state (EurekaLabsAI's micrograd)
+    p._vis_color = "red"  # type: ignore[attr-defined]  # a drawing colour
+    assert (p.m, p._vis_color) == (0.0, "red")  # type: ignore[attr-defined]
+    out = Value(2.0, (p,), "f")
+    out.note = "closure-style nodes too"  # type: ignore[attr-defined]
+    assert isinstance(p, Value) and type(p).__name__ == "Value"
+    restored = pickle.loads(pickle.dumps(p))
+    assert (restored.data, restored.m) == (1.0, 0.0)
+    assert copy.deepcopy(p).m == 0.0  # type: ignore[attr-defined]
+
+
+def test_help_shows_the_constructors_parameters() -> None:
+    assert list(inspect.signature(Value).parameters) == ["data", "_children", "_op", "label"]
+
+
+def test_nodes_made_by_operators_take_only_their_own_attributes() -> None:
+    v = Value(1.0) * 2
     v.label = "renamed"
     v.grad = 3.0
     assert (v.label, v.grad) == ("renamed", 3.0)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="'Value' object has no attribute 'colour'"):
         v.colour = "red"  # type: ignore[attr-defined]
+    assert not hasattr(v, "__dict__") and hasattr(Value(1.0), "__dict__")  # slots only
+
+
+def test_pythons_own_messages_name_the_type_value() -> None:
+    with pytest.raises(TypeError, match="'Value' and 'str'"):
+        Value(1.0) + "a"  # type: ignore[operator]
 
 
 # -- operators ------------------------------------------------------------------------------------
@@ -256,10 +301,43 @@ def test_repr_is_like_micrograds() -> None:
     assert repr(x) == "Value(data=3.0, grad=6.0)"
 
 
-def test_float_conversion_returns_the_data() -> None:
-    v = Value(2.5)
-    assert float(v) == 2.5 and type(float(v)) is float
-    assert math.sqrt(Value(4.0)) == 2.0  # math functions accept it through __float__
+@pytest.mark.parametrize(
+    ("call", "advice"),
+    [
+        (lambda v: math.exp(v), "math.exp() got a Value: .* Call v.exp() instead"),
+        (lambda v: math.tanh(v), "math.tanh() got a Value: .* Call v.tanh() instead"),
+        (lambda v: math.log(v), "math.log() got a Value: .* Call v.log() instead"),
+        (lambda v: math.pow(v, 2), "math.pow() got a Value: .* Write v ** y instead"),
+        (lambda v: math.fabs(v), "math.fabs() got a Value: .* Write abs(v) instead"),
+        (lambda v: float(v), "float() got a Value: .*(v.exp(), v.tanh()"),
+    ],
+)
+def test_float_and_math_functions_on_a_value_raise_type_error_naming_what_to_call(
+    call: Callable[[Value], Any], advice: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(advice).replace(r"\.\*", ".*")) as info:
+        call(Value(2.5))
+    assert "v.data" in str(info.value)  # and how to get the plain number on purpose
+
+
+def test_math_on_a_value_no_longer_cuts_the_graph_silently() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError):
+        x * math.exp(x)  # type: ignore[arg-type]  # d/dx would have come out e, not 2e
+    y = x * x.exp()
+    y.backward()
+    assert x.grad == pytest.approx(2 * math.e, rel=1e-15)
+
+
+def test_numpy_functions_call_the_value_methods() -> None:
+    x = Value(0.5)
+    y = np.exp(x)
+    assert isinstance(y, Value) and y._op == "exp"
+
+
+def test_float_of_reads_the_data_of_a_value_and_converts_a_number() -> None:
+    assert (float_of(Value(2.5)), float_of(3), float_of(np.float32(0.5))) == (2.5, 3.0, 0.5)
+    assert type(float_of(3)) is float
 
 
 def test_format_spec_formats_the_data_like_a_float() -> None:

@@ -244,14 +244,16 @@ class Neuron(Module):
     The weighted sum is one ``sum`` node in the graph, with the bias as its first term, so its
     float rounding is exactly that of micrograd's ``sum((wi*xi ...), self.b)``.
 
-    Initialisation. With the default ``init="fan_in"`` each weight is drawn uniformly from
-    :math:`[-a, a]` with :math:`a = g\sqrt{3/n_{in}}`, which gives :math:`\mathrm{Var}(w) =
-    g^2/n_{in}`: the weighted sum of :math:`n_{in}` inputs of unit variance then has variance
-    :math:`g^2`, whatever the number of inputs, so signals neither explode nor fade from layer to
-    layer at the start of training. The gain :math:`g` is :math:`\sqrt 2` for relu and leaky_relu
-    (He et al., 2015: relu zeroes half of its inputs, halving the variance) and 1 for the others
-    (LeCun et al., 1998). ``init="uniform"`` draws from :math:`[-1, 1]` as micrograd does, for
-    anyone reproducing its lecture exactly. The bias starts at 0 in both cases.
+    Initialisation. The default, ``init="uniform"``, is micrograd's: each weight uniform in
+    :math:`[-1, 1]`, drawn in micrograd's order, so micrograd code gets micrograd's network and
+    numbers. ``init="fan_in"`` trains better and is what the README's examples use: each
+    weight is drawn uniformly from :math:`[-a, a]` with :math:`a = g\sqrt{3/n_{in}}`, which
+    gives :math:`\mathrm{Var}(w) = g^2/n_{in}`: the weighted sum of :math:`n_{in}` inputs of unit
+    variance then has variance :math:`g^2`, whatever the number of inputs, so signals neither
+    explode nor fade from layer to layer at the start of training. The gain :math:`g` is
+    :math:`\sqrt 2` for relu and leaky_relu (He et al., 2015: relu zeroes half of its inputs,
+    halving the variance) and 1 for the others (LeCun et al., 1998). The bias starts at 0 in
+    both cases.
 
     Reproducibility. Weights come from ``rng`` if given, from ``random.Random(seed)`` if a seed
     is given, and otherwise from Python's global ``random`` module, so ``random.seed(1337)``
@@ -263,7 +265,7 @@ class Neuron(Module):
             is given.
         activation: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``, ``"leaky_relu"``,
             ``"softplus"``, or any function from a Value to a Value.
-        init: ``"fan_in"`` (default) or ``"uniform"`` (micrograd's), see above.
+        init: ``"uniform"`` (default, micrograd's) or ``"fan_in"``, see above.
         rng: a ``random.Random`` to draw the weights from.
         seed: a seed for a new ``random.Random`` (give ``rng`` or ``seed``, not both).
 
@@ -287,7 +289,7 @@ class Neuron(Module):
         nonlin: bool = True,
         *,
         activation: Activation | None = None,
-        init: Init = "fan_in",
+        init: Init = "uniform",
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
@@ -361,7 +363,7 @@ class Layer(Module):
         nonlin: bool = True,
         *,
         activation: Activation | None = None,
-        init: Init = "fan_in",
+        init: Init = "uniform",
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
@@ -416,7 +418,7 @@ class MLP(Module):
         *,
         activation: Activation | Sequence[Activation] = "relu",
         output_activation: Activation = "linear",
-        init: Init = "fan_in",
+        init: Init = "uniform",
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:

@@ -11,8 +11,8 @@ to float rounding. The usual loop::
         loss.backward()            # fill every p.grad
         optimizer.step()           # p.data -= lr * (something built from p.grad)
 
-An optimizer only changes ``p.data``; it reads ``float(p.grad)``, so it also works after
-``backward(create_graph=True)``, when the gradients are Values.
+An optimizer only changes ``p.data``; it reads the number in ``p.grad`` (its ``.data`` when it
+is a Value), so it also works after ``backward(create_graph=True)``, when the gradients are Values.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable
 
 from ..errors import DomainError, as_float, as_nonnegative, describe
-from ..value import Value
+from ..value import Value, float_of
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -75,7 +75,7 @@ class Optimizer:
                 raise DomainError(
                     f"{type(self).__name__}.step() would set a parameter "
                     f"{'(label ' + repr(p.label) + ') ' if p.label else ''}from {p.data!r} to "
-                    f"{x!r} (gradient {float(p.grad)!r}): the step overflowed. No parameter was "
+                    f"{x!r} (gradient {float_of(p.grad)!r}): the step overflowed. No parameter was "
                     "changed; lower the learning rate"
                 )
         for p, x in zip(self.params, new_data):
@@ -83,8 +83,8 @@ class Optimizer:
         self.steps += 1
 
     def _gradients(self) -> list[float]:
-        """Every ``float(p.grad)``, read before any parameter changes."""
-        return [float(p.grad) for p in self.params]
+        """Every ``p.grad`` as a float, read before any parameter changes."""
+        return [float_of(p.grad) for p in self.params]
 
 
 class SGD(Optimizer):

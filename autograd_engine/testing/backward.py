@@ -229,37 +229,44 @@ _events: list[list[tuple[str, str]]] = []  # the log of the running check, while
 _MAX_EVENTS = 10_000  # a hand-written pass reads and sets a few dozen grads, not more
 
 
-class _TrackedValue(Value):
-    """A Value whose grad notes every read and write in the log of the running check."""
+def _read_grad(self: Value) -> Any:
+    if _events and len(_events[-1]) < _MAX_EVENTS:
+        _events[-1].append(("read", self.label))
+    return _GRAD.__get__(self, Value)
 
-    __slots__ = ()
 
-    @property
-    def grad(self) -> Any:
-        if _events and len(_events[-1]) < _MAX_EVENTS:
-            _events[-1].append(("read", self.label))
-        return _GRAD.__get__(self, Value)
+def _write_grad(self: Value, value: Any) -> None:
+    if _events and len(_events[-1]) < _MAX_EVENTS:
+        _events[-1].append(("write", self.label))
+    _GRAD.__set__(self, value)
 
-    @grad.setter
-    def grad(self, value: Any) -> None:
-        if _events and len(_events[-1]) < _MAX_EVENTS:
-            _events[-1].append(("write", self.label))
-        _GRAD.__set__(self, value)
+
+_TRACKED_CLASSES: dict[type[Value], type[Value]] = {}
+
+
+def _tracked_class(cls: type[Value]) -> type[Value]:
+    """A subclass of ``cls`` (same memory layout) whose grad notes every read and write."""
+    if cls not in _TRACKED_CLASSES:
+        doc = "A Value whose grad notes every read and write in the log of the running check."
+        namespace = {"__slots__": (), "__doc__": doc, "grad": property(_read_grad, _write_grad)}
+        _TRACKED_CLASSES[cls] = type(cls.__name__, (cls,), namespace)
+    return _TRACKED_CLASSES[cls]
 
 
 @contextmanager
 def _tracked(nodes: list[Value]) -> Iterator[list[tuple[str, str]]]:
     """Note, in order, every read and write of these nodes' grads while the block runs."""
     log: list[tuple[str, str]] = []
-    for node in nodes:
-        node.__class__ = _TrackedValue
+    classes = [type(node) for node in nodes]
+    for node, cls in zip(nodes, classes):
+        node.__class__ = _tracked_class(cls)
     _events.append(log)
     try:
         yield log
     finally:
         _events.remove(log)
-        for node in nodes:
-            node.__class__ = Value
+        for node, cls in zip(nodes, classes):
+            node.__class__ = cls
 
 
 def _keyword_names(function: Callable[..., Any]) -> list[str] | None:
