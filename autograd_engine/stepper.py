@@ -307,10 +307,11 @@ def draw_backward_step(
     steps: Value | Sequence[BackwardStep],
     k: int,
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     number_format: NumberFormat = None,
     format: str = "svg",
     max_nodes: int = 500,
+    caption: bool = True,
 ) -> Any:
     """Draw the graph as it stands after step ``k`` of the backward pass (steps count from 1).
 
@@ -326,7 +327,10 @@ def draw_backward_step(
         steps: ``list(backward_steps(root))``, or the root Value itself.
         k: the step, from 1 (the root's step) to ``len(steps)``; negative counts from the end
             (-1 is the last step), as ``steps[k - 1]``.
-        rankdir, number_format, format, max_nodes: as for :func:`~autograd_engine.draw_dot`.
+        rankdir, number_format, format, max_nodes: as for :func:`~autograd_engine.draw_dot`
+            (every frame of a pass is laid out the same way, so "auto" turns all or none).
+        caption: False leaves the description out, for a page that shows it as text (the
+            :func:`backward_stepper` widget does).
 
     Returns:
         A ``graphviz.Digraph`` (see :func:`~autograd_engine.draw_dot`) captioned with the
@@ -373,11 +377,13 @@ def draw_backward_step(
             framed=True,
         )
         lines += value_node_lines(index, node, style, look)
-    caption = (
+    if not caption:
+        return make_digraph(lines, rankdir, format)
+    label = (
         f'<TABLE BORDER="0" CELLPADDING="2"><TR><TD WIDTH="{caption_width}" ALIGN="LEFT">'
         f"{_caption_text(current, number_format, caption_lines)}</TD></TR></TABLE>"
     )
-    return make_digraph(lines, rankdir, format, caption=caption)
+    return make_digraph(lines, rankdir, format, caption=label)
 
 
 _FRAME_FORMATS = ("png", "svg", "gv")
@@ -494,9 +500,9 @@ def save_backward_animation(
 def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> Any:
     """A notebook widget to scrub through the backward pass: a slider and previous/next buttons.
 
-    The slider counts steps from 1, as the captions do. Each position shows
-    :func:`draw_backward_step`'s drawing and the step's description. Frames are rendered when
-    first shown and then kept.
+    The slider counts steps from 1, as the captions do. Each position shows the step's
+    description as text, once, and :func:`draw_backward_step`'s drawing below it (without the
+    drawing's own caption). Frames are rendered when first shown and then kept.
 
     Args:
         steps: ``list(backward_steps(root))``, or the root Value.
@@ -519,11 +525,14 @@ def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> A
     steps = _as_steps(steps, "backward_stepper")
     total = len(steps)
     number_format = options.get("number_format")
+    captions = [s.describe(lambda x: number_text(x, number_format)) for s in steps]
+    lines = max(caption.count("\n") for caption in captions) + 1
     frames: dict[int, str] = {}
 
     def frame(k: int) -> str:
         if k not in frames:
-            drawing = draw_backward_step(steps, k, **options)
+            # the description is shown once, as text above the drawing, not in it too
+            drawing = draw_backward_step(steps, k, **{**options, "caption": False})
             frames[k] = render_graph(drawing, "svg").decode("utf-8")
         return frames[k]
 
@@ -534,7 +543,8 @@ def backward_stepper(steps: Value | Sequence[BackwardStep], **options: Any) -> A
     image = widgets.HTML()
 
     def show(k: int) -> None:
-        caption = steps[k - 1].describe(lambda x: number_text(x, number_format))
+        caption = captions[k - 1] + "\n" * (lines - 1 - captions[k - 1].count("\n"))
+        # padded to the longest description's lines, so the drawing below never moves
         text.value = "<pre>" + caption.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
         image.value = frame(k)
         previous.disabled = k == 1

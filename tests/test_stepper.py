@@ -422,12 +422,33 @@ def test_widget_scrubs_through_the_steps_with_slider_and_buttons() -> None:
     assert (slider.min, slider.max, slider.value) == (1, 7, 1)  # steps count from 1
     assert "<svg" in image.value and "step 1 of 7" in text.value
     assert previous.disabled and not following.disabled
+    first = image.value
     following.click()
-    assert slider.value == 2 and "step 2 of 7" in text.value and "step 2 of 7" in image.value
+    assert slider.value == 2 and "step 2 of 7" in text.value and image.value != first
     slider.value = 7
     assert following.disabled and "step 7 of 7" in text.value
     previous.click()
-    assert slider.value == 6 and "step 6 of 7" in image.value
+    assert slider.value == 6 and "step 6 of 7" in text.value
+
+
+def test_widget_shows_each_description_once_above_a_drawing_that_never_moves() -> None:
+    pytest.importorskip("ipywidgets")
+    from autograd_engine.viz import render_graph
+
+    loss, _ = micrograd_example()
+    steps = list(backward_steps(loss))
+    controls, text, image = backward_stepper(steps).children
+    slider = controls.children[1]
+    heights, layouts = set(), []
+    for k in [*range(len(steps), 0, -1), 3]:  # back from the end, then a jump
+        slider.value = k
+        assert text.value.count("step ") == 1 and f"step {k} of 7" in text.value
+        # the drawing is step k's, without a caption of its own (the text above says it)
+        svg = render_graph(draw_backward_step(steps, k, caption=False), "svg").decode("utf-8")
+        assert image.value == svg and "step " not in svg
+        heights.add(text.value.count("\n"))  # every description padded to one height
+        layouts.append(geometry(svg))
+    assert len(heights) == 1 and all(layout == layouts[0] for layout in layouts)
 
 
 def test_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

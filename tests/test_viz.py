@@ -401,7 +401,11 @@ def test_grouped_view_draws_one_box_per_neuron_with_a_parameter_summary() -> Non
     boxes = {k: v for k, v in nodes.items() if re.fullmatch(r"g\d+", k)}
     assert len(boxes) == 4
     titles = [re.search(r"<B>(.*?)</B>", v).group(1) for v in boxes.values()]  # type: ignore[union-attr]
-    assert titles == [f"layers[0].neurons[{j}]" for j in range(3)] + ["layers[1].neurons[0]"]
+    # each box in its layer's column, headed by the layer: the box names only the neuron
+    assert titles == [f"neurons[{j}]" for j in range(3)] + ["neurons[0]"]
+    headers = [v for k, v in nodes.items() if k.startswith("layer")]
+    assert ["layers[0]: 3 neurons" in h for h in headers] == [True, False]
+    assert ["layers[1]: 1 neuron" in h for h in headers] == [False, True]
     first = model.layers[0].neurons[0]
     grad_norm = sum(p.grad**2 for p in first.parameters()) ** 0.5
     weights = sorted(abs(w.data) for w in first.w)

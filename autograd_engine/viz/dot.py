@@ -44,7 +44,7 @@ def _check_root(root: Any, who: str) -> None:
 def draw_dot(
     root: Value,
     format: str = "svg",
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     *,
     number_format: NumberFormat = None,
     show_grads: bool = True,
@@ -66,13 +66,17 @@ def draw_dot(
     In Jupyter the drawing shows itself; ``.source`` is the DOT text (no renderer needed);
     ``.render()``, ``.pipe()`` and :func:`save_graph` make SVG or PNG with the system Graphviz
     ``dot`` if there is one and with the ``graphviz-pure`` program otherwise. A drawing wider
-    than a notebook column is shown scaled down, never below a readable text size (see
-    :class:`~autograd_engine.viz.render.Fit`); a long chain reads better with ``rankdir="TB"``.
+    than a page (820 px: a notebook column, GitHub's README column) is laid out top to bottom
+    if that fits better (a long chain reads better down the page), and shown scaled down, never
+    below a readable text size (see :class:`~autograd_engine.viz.render.Fit`).
 
     Args:
         root: the Value whose graph to draw.
         format: the image format of ``.render()`` and ``.pipe()`` (``"svg"`` or ``"png"``).
-        rankdir: ``"LR"``, left to right (inputs on the left), or ``"TB"``, top to bottom.
+        rankdir: ``"LR"``, left to right (inputs on the left), ``"TB"``, top to bottom, or
+            ``"auto"`` (the default): left to right, turned top to bottom when rendered if
+            left to right would have to be shrunk below 70% to fit a page and top to bottom
+            shows it larger. ``.source`` is written left to right either way.
         number_format: a format spec for data and grads (``".4f"``, ``".3g"``), or a function
             from a float to a str, used for every number of the drawing. By default four
             significant digits, scientific only below 0.0001 or from 10,000 up (see

@@ -151,7 +151,9 @@ def _range_text(values: Iterable[float], style: Style) -> str:
 
 def _group_box(gid: str, group: Group, outputs: list[Value], style: Style, computed: bool) -> str:
     """One neuron's box: its name, a summary of its parameters, and its outputs."""
-    rows = [f"<B>{html_text(group.title)}</B>"]
+    # inside its layer's column, headed by the layer's name, a box needs only the neuron's part
+    title = group.title.removeprefix(f"{group.cluster}.") if group.cluster else group.title
+    rows = [f"<B>{html_text(title)}</B>"]
     params = group.params
     if group.neurons:
         rows.append(_plural(group.neurons, "neuron"))

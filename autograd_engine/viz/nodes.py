@@ -343,9 +343,10 @@ def check_options(
     rankdir: str, number_format: Any, grad_range: Any, max_nodes: Any, group_by: str
 ) -> None:
     """Raise ValueError naming the option, the value it got and what it accepts."""
-    if rankdir not in ("LR", "TB", "RL", "BT"):
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
         raise ValueError(
-            f"draw_dot: rankdir should be 'LR' (left to right) or 'TB' (top to bottom), "
+            f"draw_dot: rankdir should be 'LR' (left to right), 'TB' (top to bottom) or "
+            f"'auto' (left to right, or top to bottom where that fits a page better), "
             f"got {describe(rankdir)}"
         )
     if number_format is not None and not callable(number_format):
@@ -407,10 +408,14 @@ def make_digraph(
     ``caption`` (HTML) goes above the graph, left-aligned; ``legend`` (HTML) below it, where it
     takes no column of its own. A drawing has one or the other.
 
-    The drawing is scaled down to fit a notebook column when it is rendered (see
-    :class:`~autograd_engine.viz.render.Fit`), never below a readable text size.
+    The drawing is laid out and scaled down to fit a page when it is rendered (see
+    :class:`~autograd_engine.viz.render.Fit`), never below a readable text size: with
+    ``rankdir="auto"`` it is written left to right and turned top to bottom where that fits
+    better.
     """
-    graph_attr = {"rankdir": rankdir, "fontname": FONT, "fontsize": str(TEXT_SIZE)}
+    turn = rankdir == "auto"
+    graph_attr = {"rankdir": "LR" if turn else rankdir, "fontname": FONT}
+    graph_attr["fontsize"] = str(TEXT_SIZE)
     if caption or legend:
         graph_attr.update(label=f"<{caption or legend}>", labelloc="t" if caption else "b")
         graph_attr["labeljust"] = "l"
@@ -421,5 +426,5 @@ def make_digraph(
         edge_attr={"arrowsize": "0.7", "fontname": FONT},
         body=body,
     )
-    drawing.fit = Fit(smallest_text=SMALL_TEXT_SIZE)
+    drawing.fit = Fit(smallest_text=SMALL_TEXT_SIZE if legend else TEXT_SIZE, turn=turn)
     return drawing

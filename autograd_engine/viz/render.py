@@ -2,9 +2,10 @@
 
 It owns finding the program (the system ``dot``, else ``graphviz-pure`` from pip, on ``PATH`` or
 next to the running Python), running it under a time limit, the fonts a drawing is measured and
-shown with, scaling a drawing down to fit a page, writing image files, the errors that say what
-to install, and ``GraphDrawing``: the ``graphviz.Digraph`` subclass, made on first use, whose
-``pipe()`` and ``render()`` go through that program. It knows DOT text and drawings, not Values.
+shown with, fitting a drawing to a page (turning it top to bottom, scaling it down), writing
+image files, the errors that say what to install, and ``GraphDrawing``: the ``graphviz.Digraph``
+subclass, made on first use, whose ``pipe()`` and ``render()`` go through that program. It knows
+DOT text and drawings, not Values.
 """
 
 from __future__ import annotations
@@ -65,35 +66,51 @@ class RenderError(RuntimeError):
 
 @dataclass(frozen=True)
 class Fit:
-    """How a drawing is scaled down to fit a page when it is rendered.
+    """How a drawing is laid out and scaled down to fit a page when it is rendered.
 
     A drawing wider than ``max_width`` is scaled down to that width, but never so far that its
     smallest text (``smallest_text`` points) would be shown less than ``min_text_px`` pixels
-    high: a graph too wide for that stays wider than the page (draw it top to bottom, or
-    grouped). Narrower drawings are left as they are.
+    high. With ``turn``, a left-to-right drawing that would be shown at less than
+    ``turn_below`` of its size is laid out top to bottom instead, if that shows it larger: a
+    long chain reads better down the page than shrunk across it. A graph too wide even so
+    stays wider than the page (draw it grouped). Narrower drawings are left as they are.
 
     Attributes:
-        max_width: in points (1/72 inch, 4/3 of a CSS pixel); 825 pt is 1,100 px, the output
-            column of a notebook at a 1,280 px window.
+        max_width: in points (1/72 inch, 4/3 of a CSS pixel); 615 pt is 820 px, which fits
+            GitHub's README column (830 px) and a notebook's output area in JupyterLab at a
+            1,280 px window with the file browser open (848 px).
         smallest_text: the smallest font size the drawing uses, in points.
         min_text_px: the smallest text height allowed after scaling, in CSS pixels.
+        turn: whether a left-to-right layout may be turned top to bottom to fit.
+        turn_below: the scale below which turning is tried.
     """
 
-    max_width: float = 825.0
+    max_width: float = 615.0
     smallest_text: float = 10.0
     min_text_px: float = 9.5
+    turn: bool = False
+    turn_below: float = 0.7
 
     def scale(self, width: float) -> float:
         """The factor (at most 1) to draw a drawing ``width`` points wide by.
 
         Example:
-            >>> Fit().scale(600.0), Fit().scale(1100.0), round(Fit().scale(5000.0), 3)
+            >>> Fit().scale(600.0), Fit().scale(820.0), round(Fit().scale(5000.0), 3)
             (1.0, 0.75, 0.713)
         """
         if width <= self.max_width:
             return 1.0
         floor = self.min_text_px / (self.smallest_text * 4 / 3)
         return max(self.max_width / width, floor)
+
+    def fits(self, width: float) -> bool:
+        """Whether a drawing ``width`` points wide fits the page once scaled.
+
+        Example:
+            >>> Fit().fits(820.0), Fit().fits(1000.0)
+            (True, False)
+        """
+        return width * self.scale(width) <= self.max_width + 0.005
 
 
 def _script_dirs() -> list[str]:
@@ -212,6 +229,29 @@ def _png_width(png: bytes, dpi: float) -> float | None:
     return float(pixels) * 72.0 / dpi
 
 
+_LEFT_TO_RIGHT = re.compile(r'\brankdir="?LR"?')
+
+
+def _laid_out(source: str, fit: Fit | None, timeout: float | None) -> tuple[str, bytes | None]:
+    """The DOT text to render, turned top to bottom where ``fit`` says that shows it larger,
+    and its SVG if one was rendered to decide (None if not)."""
+    if fit is None or not fit.turn or not _LEFT_TO_RIGHT.search(source):
+        return source, None
+    svg = _run_renderer(source, "svg", timeout=timeout)
+    width = _svg_width(svg)
+    if width is None or (fit.fits(width) and fit.scale(width) >= fit.turn_below):
+        return source, svg
+    # the graph attributes come first in the text, before any label a user typed
+    turned = _LEFT_TO_RIGHT.sub("rankdir=TB", source, count=1)
+    turned_svg = _run_renderer(turned, "svg", timeout=timeout)
+    turned_width = _svg_width(turned_svg)
+    if turned_width is None:
+        return source, svg
+    # better: fitting the page first, then shown larger, then narrower
+    ranks = [(fit.fits(w), fit.scale(w), -w) for w in (width, turned_width)]
+    return (turned, turned_svg) if ranks[1] > ranks[0] else (source, svg)
+
+
 def _render(
     source: str,
     format: str,
@@ -221,10 +261,14 @@ def _render(
     timeout: float | None = None,
     quiet: bool = True,
 ) -> bytes:
-    """Render ``source``, scaled down by ``fit`` if it is too wide; ``dpi`` for raster formats."""
+    """Render ``source`` laid out and scaled down as ``fit`` says; ``dpi`` for raster formats."""
     raster = format in _RASTER_FORMATS
     settings: tuple[str, ...] = (f"-Gdpi={dpi:g}",) if dpi is not None and raster else ()
-    data = _run_renderer(source, format, quiet=quiet, settings=settings, timeout=timeout)
+    source, svg = _laid_out(source, fit, timeout)
+    if format == "svg" and svg is not None and quiet:
+        data = svg
+    else:
+        data = _run_renderer(source, format, quiet=quiet, settings=settings, timeout=timeout)
     if fit is None:
         return data
     if format == "svg":
@@ -233,8 +277,8 @@ def _render(
         return data if scale == 1.0 else _scale_svg(data, scale)
     if format == "png":
         width = _png_width(data, dpi or 96.0)
-    else:  # measure the layout once more, as SVG
-        width = _svg_width(_run_renderer(source, "svg", timeout=timeout))
+    else:  # measure the layout as SVG
+        width = _svg_width(svg or _run_renderer(source, "svg", timeout=timeout))
     if width is None or fit.scale(width) == 1.0:
         return data
     inches = width * fit.scale(width) / 72.0
@@ -271,8 +315,8 @@ def render_drawing(
 ) -> bytes:
     """The image of a drawing as bytes (SVG text encoded as UTF-8, or PNG, JPEG ...).
 
-    A drawing from :func:`~autograd_engine.draw_dot` is scaled down to fit a page (see
-    :class:`Fit`); DOT text is rendered as it is.
+    A drawing from :func:`~autograd_engine.draw_dot` is laid out and scaled down to fit a page
+    (see :class:`Fit`); DOT text is rendered as it is.
 
     Args:
         drawing: a drawing from ``draw_dot`` (or any ``graphviz`` graph), or DOT text.
@@ -372,7 +416,7 @@ def drawing_class() -> type[Any]:
         atomically (:func:`~autograd_engine.files.write_atomically`).
         """
 
-        #: How the drawing is scaled down to fit a page when rendered; None leaves it as laid out.
+        #: How the drawing is fitted to a page when rendered; None leaves it as laid out.
         fit: Fit | None = None
 
         def pipe(
@@ -388,7 +432,7 @@ def drawing_class() -> type[Any]:
         ) -> bytes | str:
             """The rendered graph as bytes, or as str if ``encoding`` is given.
 
-            Scaled down to fit a page by ``self.fit`` (see :class:`Fit`) unless a renderer,
+            Fitted to a page by ``self.fit`` (see :class:`Fit`) unless a renderer,
             formatter or engine other than the defaults is asked for.
             """
             fmt = format or self.format
