@@ -18,6 +18,7 @@ __all__ = [
     "as_float",
     "as_nonnegative",
     "as_rng",
+    "count_text",
     "describe",
     "is_real_number",
 ]
@@ -156,3 +157,13 @@ def as_rng(rng: random.Random | None, seed: int | None) -> random.Random | Any:
     if seed is not None:
         return random.Random(seed)
     return random  # the module has the same methods as a Random instance
+
+
+def count_text(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1, for messages.
+
+    Example:
+        >>> count_text(1, "node"), count_text(3, "parameter")
+        ('1 node', '3 parameters')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -88,8 +88,14 @@ def _analytic_gradient(f: Function, point: Sequence[float]) -> list[float]:
     return grad(out, xs)
 
 
-def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
-    return abs(analytic - numeric) <= atol + rtol * abs(numeric)
+def close_enough(got: float, expected: float, atol: float, rtol: float) -> bool:
+    """True when ``|got - expected| <= atol + rtol * |expected|``: the tolerance of every check.
+
+    Example:
+        >>> close_enough(1.0005, 1.0, atol=1e-5, rtol=1e-3), close_enough(1.1, 1.0, 1e-5, 1e-3)
+        (True, False)
+    """
+    return abs(got - expected) <= atol + rtol * abs(expected)
 
 
 def _table(
@@ -139,7 +145,7 @@ def gradcheck(
     point = [as_float(x, "gradcheck() inputs") for x in inputs]
     analytic = _analytic_gradient(f, point)
     numeric = numerical_gradient(f, point, eps)
-    rows = [(a, n, _close(a, n, atol, rtol)) for a, n in zip(analytic, numeric)]
+    rows = [(a, n, close_enough(a, n, atol, rtol)) for a, n in zip(analytic, numeric)]
     if all(ok for _, _, ok in rows):
         return True
     if not raise_exception:
@@ -206,7 +212,11 @@ def gradgradcheck(
             names.append(f"x{i},x{j}")
             values.append(point[j])
             rows.append(
-                (hessian[i][j], numeric[j][i], _close(hessian[i][j], numeric[j][i], atol, rtol))
+                (
+                    hessian[i][j],
+                    numeric[j][i],
+                    close_enough(hessian[i][j], numeric[j][i], atol, rtol),
+                )
             )
     if all(ok for _, _, ok in rows):
         return True

@@ -20,13 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import count_text
 from ..symbolic import PREC_ADD, PREC_ATOM, PREC_MUL, OpCode, literal
 from .tape import CONSTANT, INPUT, OP, PARAM, WIDE, Block, Run, Tape
 
 __all__ = [
     "Program",
     "ReplayEagerlyError",
-    "count_text",
     "variable_name",
     "write_program",
 ]
@@ -663,11 +663,6 @@ def write_program(
     }
     name = "gradient_program" if with_grad else "forward_program"
     return Program("\n\n".join(sections), namespace, name)
-
-
-def count_text(n: int, noun: str) -> str:
-    """``1 node``, ``3 nodes``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _unpack(context: Context, used: set[int]) -> list[str]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import DomainError, as_float, describe
+from ..errors import DomainError, as_float, count_text, describe
 from ..grad_mode import enable_grad
 from ..graph import gc_paused
 from ..value import Value
-from .codegen import Program, count_text, write_program
+from .codegen import Program, write_program
 from .tape import CONSTANT, INPUT, PARAM, Block, Run, Tape, find_blocks, find_runs
 
 __all__ = ["CompiledGraph", "compile_function", "compile_graph"]

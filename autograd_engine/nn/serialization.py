@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import describe
+from ..errors import count_text, describe
 from ..files import output_path, write_atomically
 
 if TYPE_CHECKING:
@@ -69,10 +69,6 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _count(n: int) -> str:
-    return f"{n} parameter" + ("" if n == 1 else "s")
-
-
 def _summary(module: Module) -> str:
     return repr(module).splitlines()[0].rsplit(":", 1)[0]
 
@@ -110,7 +106,7 @@ def _check_state(
     if len(state) != len(expected):
         origin = f" (saved from {saved_from})" if saved_from else ""
         problems.append(
-            f"it holds {_count(len(state))}{origin}, the model {_summary(module)} "
+            f"it holds {count_text(len(state), 'parameter')}{origin}, the model {_summary(module)} "
             f"has {len(expected)}"
         )
     if missing:

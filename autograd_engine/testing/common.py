@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 from ..errors import describe
+from ..gradcheck import close_enough as close
 from ..ops import Op
 from ..value import Value
 from .guard import CapturedOutput, TimeLimitExceeded, run_with_time_limit
@@ -284,11 +285,6 @@ def num(x: float) -> str:
         ('0', '0.333333', '-2e-09')
     """
     return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
-
-
-def close(got: float, expected: float, atol: float, rtol: float) -> bool:
-    """True when ``|got - expected| <= atol + rtol * |expected|``."""
-    return abs(got - expected) <= atol + rtol * abs(expected)
 
 
 def at(names: Sequence[str], point: Sequence[float]) -> str:
