@@ -26,7 +26,7 @@ from typing import Any, Literal
 from ..errors import as_count, as_float, as_rng, describe
 from ..grad_mode import no_grad
 from ..graph import gc_paused
-from ..value import Value
+from ..value import Value, float_of
 from .losses import bce_loss, mse_loss
 from .optim import Optimizer
 from .steps import CompiledStep, batch_loss
@@ -53,15 +53,10 @@ def argmax(values: Sequence[Value | float]) -> int:
         >>> argmax([Value(0.1), Value(2.0), Value(-1.0)])
         1
     """
-    numbers_ = [_number(v) for v in values]
+    numbers_ = [float_of(v) for v in values]
     if not numbers_:
         raise ValueError("argmax() of an empty list")
     return max(range(len(numbers_)), key=numbers_.__getitem__)
-
-
-def _number(v: Value | float) -> float:
-    """The float a Value holds, or the number itself."""
-    return v.data if isinstance(v, Value) else float(v)
 
 
 def predict_class(output: Output, threshold: float = 0.0) -> int:
@@ -72,7 +67,7 @@ def predict_class(output: Output, threshold: float = 0.0) -> int:
     """
     if isinstance(output, Sequence):
         return argmax(output)
-    return int(_number(output) > threshold)
+    return int(float_of(output) > threshold)
 
 
 def binary_accuracy(
@@ -88,7 +83,7 @@ def binary_accuracy(
         0.6666666666666666
     """
     _check_lengths(scores, labels, "binary_accuracy")
-    hits = sum((_number(s) > threshold) == (_number(t) > 0) for s, t in zip(scores, labels))
+    hits = sum((float_of(s) > threshold) == (float_of(t) > 0) for s, t in zip(scores, labels))
     return hits / len(labels)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import describe
-from ..value import Value
+from ..value import Value, float_of
 from .render import FONT, Fit, drawing_class
 
 __all__ = [
@@ -256,8 +256,7 @@ class NodeLook:
 
 def grad_float(node: Value) -> float:
     """The grad as a float (after ``backward(create_graph=True)`` it is a Value: its data)."""
-    grad = node.grad
-    return grad.data if isinstance(grad, Value) else float(grad)
+    return float_of(node.grad)
 
 
 def _value_label(node: Value, style: Style, look: NodeLook) -> str:
