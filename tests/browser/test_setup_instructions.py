@@ -51,3 +51,9 @@ def test_ci_installs_the_system_packages_the_readme_names() -> None:
 def test_ci_runs_exactly_the_readme_commands() -> None:
     commands = [line for line in CI.splitlines() if line and not line.lstrip().startswith("#")]
     assert commands[-2:] == ['pip install -e ".[dev]"', "pytest"]
+
+
+def test_ci_compares_micrograds_whole_demo_as_the_readme_says() -> None:
+    # the README's "Coming from micrograd" says CI runs all 100 steps of micrograd's demo
+    assert "AUTOGRAD_ENGINE_SLOW_TESTS=1`, which CI sets" in README
+    assert "\nexport AUTOGRAD_ENGINE_SLOW_TESTS=1\n" in CI
