@@ -34,40 +34,42 @@ def topological_order(*roots: Value) -> list[Value]:
     """
     order: list[Value] = []
     expanded: set[Value] = set()  # nodes whose parents have been pushed
-    emitted: set[Value] = set()  # nodes already in `order`
-    # Depth-first post-order with an explicit stack. A node is pushed back under its parents when
-    # it is expanded; when it surfaces again, all its parents are in `order`, so it can follow.
-    # No tuple or iterator per node: this walk is on the hot path of every backward().
-    stack: list[Value] = list(reversed(roots))
+    # Depth-first post-order with an explicit stack. When a node is expanded it goes back on the
+    # stack under a None marker, with its parents on top; when the marker surfaces, all its
+    # parents are in `order`, so it can follow. A node pushed twice (two users reached it before
+    # it was expanded) is skipped the second time. No tuple or iterator per node, and the stack's
+    # methods bound once: this walk is on the hot path of every backward().
+    stack: list[Value | None] = list(reversed(roots))
+    pop, push, emit, mark = stack.pop, stack.append, order.append, expanded.add
     while stack:
-        node = stack.pop()
-        if node in expanded:
-            if node not in emitted:
-                emitted.add(node)
-                order.append(node)
+        node = pop()
+        if node is None:  # the marker: the node under it has every parent in `order`
+            emit(pop())  # type: ignore[arg-type]  # a node always lies under a marker
             continue
-        expanded.add(node)
+        if node in expanded:
+            continue
+        mark(node)
         parents = node._prev
         if not parents:  # a leaf can follow at once
-            emitted.add(node)
-            order.append(node)
+            emit(node)
             continue
-        stack.append(node)
+        push(node)
+        push(None)
         # push the parents last one first, so the first parent is visited first; one and two
         # parents (nearly every node) are unrolled, as reversed() would allocate an iterator
-        if len(parents) == 1:
-            if parents[0] not in expanded:
-                stack.append(parents[0])
-        elif len(parents) == 2:
+        if len(parents) == 2:
             first, second = parents
             if second not in expanded:
-                stack.append(second)
+                push(second)
             if first not in expanded:
-                stack.append(first)
+                push(first)
+        elif len(parents) == 1:
+            if parents[0] not in expanded:
+                push(parents[0])
         else:
             for parent in reversed(parents):
                 if parent not in expanded:
-                    stack.append(parent)
+                    push(parent)
     return order
 
 

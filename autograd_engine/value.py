@@ -620,9 +620,14 @@ def _constant_or_error(x: object, op: Op) -> Value:
 
 def apply(op: Op, operands: tuple[Value | float, ...]) -> Value:
     """``op(*operands)`` for any number of Values or numbers (numbers become constant leaves)."""
-    parents = tuple(x if isinstance(x, Value) else _constant_or_error(x, op) for x in operands)
+    inputs = [x.data for x in operands if isinstance(x, Value)]
+    if len(inputs) == len(operands):  # every operand a Value: the common case, one pass
+        parents = operands
+    else:  # numbers become constant leaves
+        parents = tuple([x if isinstance(x, Value) else _constant_or_error(x, op) for x in operands])
+        inputs = [p.data for p in parents]
     try:
-        data = op.forward(*[p.data for p in parents])
+        data = op.forward(*inputs)
     except (ArithmeticError, ValueError) as exc:
         raise op.domain_error(parents, exc) from None
     if type(data) is not float:  # a user's op may return an int, a numpy float or a complex
