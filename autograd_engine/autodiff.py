@@ -300,23 +300,24 @@ def _fast_pass(order: list[Value]) -> bool:
             # chain rule: each parent gets the upstream grad times its local derivative, added
             # to what it already has (a parent used twice gets both terms). One and two inputs
             # (nearly every node) are unrolled: a list and a zip per node cost time here.
-            parents = node._prev
-            if len(parents) == 2:
-                a, b = parents
+            # (the inputs are read from the slots behind Value._prev: no tuple per node)
+            a = node._first
+            b = node._second
+            if a is not None and b is not None and not isinstance(b, tuple):  # two inputs
                 terms = op.backward(g, node.data, a.data, b.data)
                 if type(terms) is not tuple:
                     return False
                 term_a, term_b = terms
                 a.grad += term_a
                 b.grad += term_b
-            elif len(parents) == 1:
-                (a,) = parents
+            elif a is not None and b is None:  # one input
                 terms = op.backward(g, node.data, a.data)
                 if type(terms) is not tuple:
                     return False
                 (term_a,) = terms
                 a.grad += term_a
-            else:
+            else:  # more than two inputs, or none
+                parents = node._prev
                 terms = op.backward(g, node.data, *[p.data for p in parents])
                 if type(terms) is not tuple or len(terms) != len(parents):
                     return False

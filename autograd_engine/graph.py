@@ -49,27 +49,27 @@ def topological_order(*roots: Value) -> list[Value]:
         if node in expanded:
             continue
         mark(node)
-        parents = node._prev
-        if not parents:  # a leaf can follow at once
+        # the node's inputs, read from the slots behind Value._prev (no tuple built per node)
+        first = node._first
+        if first is None:  # a leaf can follow at once
             emit(node)
             continue
         push(node)
         push(None)
-        # push the parents last one first, so the first parent is visited first; one and two
-        # parents (nearly every node) are unrolled, as reversed() would allocate an iterator
-        if len(parents) == 2:
-            first, second = parents
+        # push the inputs last one first, so the first input is visited first
+        second = node._second
+        if second is None:  # one input
+            if first not in expanded:
+                push(first)
+        elif isinstance(second, tuple):  # more than two inputs: the tuple holds them all
+            for parent in reversed(second):
+                if parent not in expanded:
+                    push(parent)
+        else:  # two inputs
             if second not in expanded:
                 push(second)
             if first not in expanded:
                 push(first)
-        elif len(parents) == 1:
-            if parents[0] not in expanded:
-                push(parents[0])
-        else:
-            for parent in reversed(parents):
-                if parent not in expanded:
-                    push(parent)
     return order
 
 

@@ -99,6 +99,34 @@ def test_a_value_shared_by_two_attributes_is_one_parameter() -> None:
     assert [name for name, _ in Tied().named_parameters()] == ["a"]
 
 
+def test_parameters_are_the_named_parameters_values_for_every_kind_of_module_tree() -> None:
+    # parameters() walks without building names; it must list exactly what named_parameters does
+    shared = Value(9.0)
+
+    class Named(Module):  # names its own parameters: parameters() must follow them
+        def __init__(self) -> None:
+            self.hidden = Value(4.0)
+
+        def named_parameters(self) -> list[tuple[str, Value]]:
+            return [("only", self.hidden), ("again", shared)]
+
+    class Tree(Module):
+        def __init__(self) -> None:
+            self.first = shared
+            self.pairs = [(Value(1.0), Neuron(2, seed=0)), [Value(2.0), shared]]
+            self._skipped = Value(3.0)
+            self.named = Named()
+            self.mlp = MLP(2, [3, 1], seed=1)
+            self.again = self.mlp  # the same module twice: its parameters once
+            self.number = 5.0
+
+    for module in (Tree(), Named(), MLP(3, [4, 4, 1], seed=2), Layer(2, 3, seed=3)):
+        expected = [p for _, p in module.named_parameters()]
+        assert module.parameters() == expected
+        assert len(set(module.parameters())) == len(expected)
+    assert Tree().parameters()[0] is shared
+
+
 def test_micrograd_style_subclass_overriding_parameters_still_zeroes_its_grads() -> None:
     class Custom(Module):
         def __init__(self) -> None:

@@ -143,7 +143,30 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter (a list of Values), in the order of :meth:`named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        if type(self).named_parameters is not Module.named_parameters:  # a subclass's own names
+            return [p for _, p in self.named_parameters()]
+        found: list[Value] = []
+        self._add_parameters(found, set())
+        return found
+
+    def _add_parameters(self, found: list[Value], seen: set[Value]) -> None:
+        """The walk of :meth:`named_parameters` without building the names: an optimizer step
+        and ``zero_grad()`` call ``parameters()`` on every training step."""
+        for name, obj in vars(self).items():
+            if name.startswith("_"):
+                continue
+            for item in _flatten_values(obj):
+                if isinstance(item, Value):
+                    if item not in seen:
+                        seen.add(item)
+                        found.append(item)
+                elif type(item).named_parameters is Module.named_parameters:
+                    item._add_parameters(found, seen)
+                else:
+                    for _, value in item.named_parameters():
+                        if value not in seen:
+                            seen.add(value)
+                            found.append(value)
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has (``MLP(3, [4, 4, 1])`` has 41)."""
@@ -228,6 +251,15 @@ class Module:
             elif isinstance(obj, Module):
                 for sub, value in obj.named_parameters():
                     yield f"{name}.{sub}", value
+
+
+def _flatten_values(obj: Any) -> Iterator[Value | Module]:
+    """The Values and Modules in ``obj``, lists and tuples flattened (:func:`_flatten` unnamed)."""
+    if isinstance(obj, (Value, Module)):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _flatten_values(item)
 
 
 def _flatten(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
