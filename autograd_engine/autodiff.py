@@ -303,21 +303,21 @@ def _fast_pass(order: list[Value]) -> bool:
             # (the inputs are read from the slots behind Value._prev: no tuple per node)
             a = node._first
             b = node._second
-            if a is not None and b is not None and not isinstance(b, tuple):  # two inputs
-                terms = op.backward(g, node.data, a.data, b.data)
+            if a is not None and b is not None:  # two inputs
+                terms = op.backward(g, node.data, a.data, b.data)  # type: ignore[union-attr]
                 if type(terms) is not tuple:
                     return False
                 term_a, term_b = terms
                 a.grad += term_a
-                b.grad += term_b
+                b.grad += term_b  # type: ignore[union-attr]
             elif a is not None and b is None:  # one input
                 terms = op.backward(g, node.data, a.data)
                 if type(terms) is not tuple:
                     return False
                 (term_a,) = terms
                 a.grad += term_a
-            else:  # more than two inputs, or none
-                parents = node._prev
+            else:  # more than two inputs (all in b, a tuple), or none
+                parents: tuple[Value, ...] = () if b is None else b  # type: ignore[assignment]
                 terms = op.backward(g, node.data, *[p.data for p in parents])
                 if type(terms) is not tuple or len(terms) != len(parents):
                     return False

@@ -50,26 +50,33 @@ def topological_order(*roots: Value) -> list[Value]:
             continue
         mark(node)
         # the node's inputs, read from the slots behind Value._prev (no tuple built per node)
-        first = node._first
-        if first is None:  # a leaf can follow at once
-            emit(node)
-            continue
-        push(node)
-        push(None)
-        # push the inputs last one first, so the first input is visited first
-        second = node._second
-        if second is None:  # one input
-            if first not in expanded:
-                push(first)
-        elif isinstance(second, tuple):  # more than two inputs: the tuple holds them all
-            for parent in reversed(second):
+        first, second = node._first, node._second
+        if first is None:
+            if second is None:  # a leaf can follow at once
+                emit(node)
+                continue
+            push(node)
+            push(None)
+            for parent in reversed(second):  # type: ignore[arg-type]  # more than two inputs
                 if parent not in expanded:
                     push(parent)
-        else:  # two inputs
-            if second not in expanded:
-                push(second)
+            continue
+        # One or two inputs, pushed last one first so that the first is visited first. An input
+        # already expanded is already in `order` (in a graph without cycles, a node expanded
+        # but not yet emitted lies on the path to this one, so it cannot be its input): a node
+        # with no input left to visit follows at once, without the trip through the stack.
+        if second is not None and second not in expanded:
+            push(node)
+            push(None)
+            push(second)  # type: ignore[arg-type]
             if first not in expanded:
                 push(first)
+        elif first not in expanded:
+            push(node)
+            push(None)
+            push(first)
+        else:
+            emit(node)
     return order
 
 

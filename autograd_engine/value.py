@@ -118,7 +118,7 @@ class Value:
     data: float
     grad: Any  # float, or Value after backward(create_graph=True)
     label: str
-    _first: Value | None  # the first input; None for a leaf
+    _first: Value | None  # see _prev
     _second: Value | tuple[Value, ...] | None  # see _prev
     _operation: Op | None
 
@@ -156,17 +156,15 @@ class Value:
     def _prev(self) -> tuple[Value, ...]:
         """The inputs of the op that made this Value, in operand order (``()`` for a leaf).
 
-        micrograd's name (there a set). Stored in two slots, ``_first`` and ``_second``: the
-        second input is in ``_second``, unless there are more than two, in which case ``_second``
-        holds them all as a tuple.
+        micrograd's name (there a set). Stored in two slots, so that the hot loops can tell the
+        cases apart by ``is None`` alone: one or two inputs are in ``_first`` and ``_second``;
+        more than two are all in ``_second``, as a tuple, with ``_first`` None; a leaf has both
+        None.
         """
-        second = self._second
-        if second is None:
-            first = self._first
-            return () if first is None else (first,)
-        if type(second) is tuple:
-            return second
-        return (self._first, second)  # type: ignore[return-value]  # both set: two inputs
+        first, second = self._first, self._second
+        if first is None:
+            return () if second is None else second  # type: ignore[return-value]  # a tuple
+        return (first,) if second is None else (first, second)  # type: ignore[return-value]
 
     @property
     def _op(self) -> str:
@@ -590,7 +588,11 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     if GRAD_MODE.get()[0]:
-        out._first, out._second = inputs_slots(parents)
+        if len(parents) > 2:  # (inputs_slots inline for the case of Value.sum, a neuron's sum)
+            out._first = None
+            out._second = parents
+        else:
+            out._first, out._second = inputs_slots(parents)
         out._operation = op
     else:
         out._first = out._second = None
@@ -604,9 +606,9 @@ def inputs_slots(
     """What ``_first`` and ``_second`` hold for a node with these inputs (see ``Value._prev``)."""
     if len(parents) == 2:
         return parents
-    if len(parents) > 2:
-        return parents[0], parents
-    return (parents[0] if parents else None), None
+    if len(parents) == 1:
+        return parents[0], None
+    return None, (parents or None)
 
 
 def _constant(x: object, op: Op) -> Value | None:

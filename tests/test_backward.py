@@ -11,6 +11,7 @@ import threading
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import OURS, Expression, evaluate, expressions, reference_values
 
 from autograd_engine import Value, grad, topological_order
@@ -188,6 +189,46 @@ def test_topological_order_puts_parents_first_lists_each_node_once_and_is_determ
     for node in order:
         assert all(position[p] < position[node] for p in node._prev)
     assert topological_order(out) == order
+
+
+def _reference_order(roots: tuple[Value, ...]) -> list[Value]:
+    """The depth-first post-order topological_order promises, written the plain recursive way."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+
+    def visit(node: Value) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        for parent in node._prev:
+            visit(parent)
+        order.append(node)
+
+    for root in roots:
+        visit(root)
+    return order
+
+
+@given(st.data())
+def test_topological_order_is_the_depth_first_post_order_on_random_graphs(
+    data: st.DataObject,
+) -> None:
+    # the walk skips steps (inputs already visited, nodes with every input done); the order it
+    # gives must still be exactly the recursive definition's, on graphs of every shape: nodes of
+    # 0 to 5 inputs, inputs repeated, shared nodes, several roots, a root inside another's graph
+    nodes = [Value(float(i)) for i in range(data.draw(st.integers(1, 4)))]
+    for _ in range(data.draw(st.integers(0, 25))):
+        inputs = data.draw(st.lists(st.sampled_from(nodes), min_size=0, max_size=5))
+        if len(inputs) == 1:
+            node = inputs[0].relu()
+        elif len(inputs) == 2:
+            node = inputs[0] * inputs[1]
+        else:
+            node = Value.sum(inputs)  # no input: a sum node with no inputs
+        assert node._prev == tuple(inputs)
+        nodes.append(node)
+    roots = tuple(data.draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=3)))
+    assert topological_order(*roots) == _reference_order(roots)
 
 
 def test_chain_of_a_million_nodes_backpropagates_without_recursion_error() -> None:

@@ -345,7 +345,7 @@ class Neuron(Module):
         return self._forward(_as_inputs(x, self.nin, f"Neuron({self.nin})"))
 
     def _forward(self, xs: Sequence[Value | float]) -> Value:
-        act = Value.sum([self.b, *[wi * xi for wi, xi in zip(self.w, xs)]])
+        act = Value.sum((self.b, *[wi * xi for wi, xi in zip(self.w, xs)]))
         return act if self._activation is None else self._activation(act)
 
     def _summary(self) -> str:
