@@ -166,6 +166,15 @@ class Value:
             return () if second is None else second  # type: ignore[return-value]  # a tuple
         return (first,) if second is None else (first, second)  # type: ignore[return-value]
 
+    @_prev.setter
+    def _prev(self, parents: Iterable[Value]) -> None:
+        # micrograd sets _prev once, in __init__; code that sets it again still can
+        parents = tuple(parents)
+        for i, parent in enumerate(parents):
+            if not isinstance(parent, Value):
+                raise TypeError(f"_prev holds Values only, got {describe(parent)} at position {i}")
+        self._first, self._second = inputs_slots(parents)
+
     @property
     def _op(self) -> str:
         """The symbol of the op that produced this Value ("" for a leaf), as in micrograd."""

@@ -402,3 +402,17 @@ def test_a_node_with_one_or_two_inputs_is_one_object_for_the_garbage_collector()
         assert 1000 <= made < 1050  # 1,000 nodes and the list that holds them (not 2,000)
     made = _tracked_objects_made_by(lambda: [Value.sum([a, b, a]) for _ in range(1000)])
     assert 2000 <= made < 2050  # more than two inputs: the node and the tuple of its inputs
+
+
+def test_prev_reads_and_sets_the_inputs_as_a_tuple_in_operand_order() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    for inputs in ((), (a,), (a, b), (a, b, c), (a, a, b, a)):
+        node = Value(0.0)
+        node._prev = list(inputs)  # any iterable, as micrograd's set(_children)
+        assert node._prev == inputs
+    assert (a * b)._prev == (a, b) and a.relu()._prev == (a,)
+    assert Value.sum([a, b, c])._prev == (a, b, c) and Value.sum([])._prev == ()
+    node = a * b
+    with pytest.raises(TypeError, match="position 1"):
+        node._prev = (a, 2.0)
+    assert node._prev == (a, b)  # unchanged
