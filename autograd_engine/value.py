@@ -98,9 +98,9 @@ class Value:
             or a Value after ``backward(create_graph=True)``.
         label: the name given at creation, or "".
 
-    A Value made by calling ``Value(...)`` (a weight, an input, a closure-style node) also takes
-    new attributes, as micrograd's do (an optimizer's ``p.m = 0.0``); the nodes that operators
-    and methods make do not, which keeps each of them as small as a slotted object can be.
+    Every Value also takes new attributes, as micrograd's do (an optimizer's ``p.m = 0.0``, a
+    drawing's ``out._vis_color = "red"``); the dict that holds them is made only when the first
+    one is set.
 
     Example:
         >>> a = Value(2.0, label="a")
@@ -113,7 +113,8 @@ class Value:
     # The inputs are kept in two slots rather than a tuple: one object per node instead of two,
     # which is 48 bytes less per node and half the work for Python's cyclic garbage collector.
     # ``_prev`` puts them back together (see there); only the hot loops read the slots.
-    __slots__ = ("_first", "_operation", "_second", "data", "grad", "label")
+    # "__dict__" lets any node take new attributes (micrograd's do), for 32 bytes a node.
+    __slots__ = ("__dict__", "_first", "_operation", "_second", "data", "grad", "label")
 
     data: float
     grad: Any  # float, or Value after backward(create_graph=True)
@@ -121,17 +122,6 @@ class Value:
     _first: Value | None  # see _prev
     _second: Value | tuple[Value, ...] | None  # see _prev
     _operation: Op | None
-
-    def __new__(
-        cls, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
-    ) -> Value:
-        # Value(...) makes a Value with a __dict__, so it takes new attributes as micrograd's do;
-        # the operators build their nodes with object.__new__(Value), slots only (see _record).
-        # (The parameters repeat __init__'s, so that help(Value) and editors show them.)
-        return _new_object(_ValueWithAttributes if cls is Value else cls)
-
-    def __getnewargs__(self) -> tuple[float]:
-        return (self.data,)  # what pickle and copy pass to __new__
 
     def __init__(
         self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -368,19 +358,7 @@ class Value:
         return self.data >= _data_of(other)
 
 
-class _ValueWithAttributes(Value):
-    """What ``Value(...)`` makes: a Value with a ``__dict__``, so it takes new attributes.
-
-    The nodes the operators make are plain Values with slots only: in CPython 3.11 a
-    ``__dict__`` costs every object 32 bytes and one more allocation, which a graph of a million
-    nodes would pay for attributes it never gets. Values made by hand (weights, inputs,
-    closure-style nodes) are few, and are where micrograd code puts its attributes.
-    """
-
-
 _power = _binary_operator(_ops.POW)  # Value ** Value (``__pow__`` also takes plain exponents)
-
-_ValueWithAttributes.__name__ = "Value"  # Python's own messages say 'Value', as for any Value
 
 
 class ClosureOp(Op):

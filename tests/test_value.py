@@ -116,31 +116,26 @@ def test_bad_children_or_op_raise_type_error_saying_what_was_expected(
         Value(2.0, children, op)
 
 
-def test_values_made_by_hand_take_new_attributes_as_micrograds_do() -> None:
+def test_every_value_takes_new_attributes_as_micrograds_do() -> None:
     p = Value(1.0)
     p.m = 0.0  # type: ignore[attr-defined]  # an optimizer's state (EurekaLabsAI's micrograd)
     p._vis_color = "red"  # type: ignore[attr-defined]  # a drawing colour
     assert (p.m, p._vis_color) == (0.0, "red")  # type: ignore[attr-defined]
     out = Value(2.0, (p,), "f")
     out.note = "closure-style nodes too"  # type: ignore[attr-defined]
-    assert isinstance(p, Value) and type(p).__name__ == "Value"
+    made = (p * 2).relu()
+    made.colour = "red"  # type: ignore[attr-defined]  # and nodes made by operators and methods
+    assert made.colour == "red"  # type: ignore[attr-defined]
+    assert type(p) is Value and type(made) is Value and type(out) is Value
     restored = pickle.loads(pickle.dumps(p))
-    assert (restored.data, restored.m) == (1.0, 0.0)
+    assert (restored.data, restored.m) == (1.0, 0.0)  # type: ignore[attr-defined]
     assert copy.deepcopy(p).m == 0.0  # type: ignore[attr-defined]
+    graph = copy.deepcopy(made)  # a node, its inputs and its attributes
+    assert (graph.data, graph.colour, graph._prev[0]._prev[0].m) == (2.0, "red", 0.0)  # type: ignore[attr-defined]
 
 
 def test_help_shows_the_constructors_parameters() -> None:
     assert list(inspect.signature(Value).parameters) == ["data", "_children", "_op", "label"]
-
-
-def test_nodes_made_by_operators_take_only_their_own_attributes() -> None:
-    v = Value(1.0) * 2
-    v.label = "renamed"
-    v.grad = 3.0
-    assert (v.label, v.grad) == ("renamed", 3.0)
-    with pytest.raises(AttributeError, match="'Value' object has no attribute 'colour'"):
-        v.colour = "red"  # type: ignore[attr-defined]
-    assert not hasattr(v, "__dict__") and hasattr(Value(1.0), "__dict__")  # slots only
 
 
 def test_pythons_own_messages_name_the_type_value() -> None:
