@@ -36,7 +36,7 @@ def _binary_operator(op: Op, *, reflected: bool = False) -> Callable[[Value, Val
     more Python call per node would cost a fifth of the node's time.
     """
 
-    def method(self: Value, other: Value | float) -> Value:
+    def apply_binary_op(self: Value, other: Value | float) -> Value:
         if isinstance(other, Value):
             operand = other
         else:
@@ -68,8 +68,10 @@ def _binary_operator(op: Op, *, reflected: bool = False) -> Callable[[Value, Val
         return out
 
     left, right = ("other", "self") if reflected else ("self", "other")
-    method.__doc__ = f"``{left} {op.symbol} {right}``: applies ``ops.{type(op).__name__}``."
-    return method
+    apply_binary_op.__doc__ = (
+        f"``{left} {op.symbol} {right}``: applies ``ops.{type(op).__name__}``."
+    )
+    return apply_binary_op
 
 
 class Value:
@@ -359,6 +361,11 @@ class Value:
 
 
 _power = _binary_operator(_ops.POW)  # Value ** Value (``__pow__`` also takes plain exponents)
+
+for _name, _method in list(vars(Value).items()):  # help(Value.__mul__) names the operator
+    if getattr(_method, "__name__", "") == "apply_binary_op":
+        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"
+del _name, _method
 
 
 class ClosureOp(Op):

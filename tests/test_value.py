@@ -128,7 +128,7 @@ def test_every_value_takes_new_attributes_as_micrograds_do() -> None:
     assert made.colour == "red"  # type: ignore[attr-defined]
     assert type(p) is Value and type(made) is Value and type(out) is Value
     restored = pickle.loads(pickle.dumps(p))
-    assert (restored.data, restored.m) == (1.0, 0.0)  # type: ignore[attr-defined]
+    assert (restored.data, restored.m) == (1.0, 0.0)
     assert copy.deepcopy(p).m == 0.0  # type: ignore[attr-defined]
     graph = copy.deepcopy(made)  # a node, its inputs and its attributes
     assert (graph.data, graph.colour, graph._prev[0]._prev[0].m) == (2.0, "red", 0.0)  # type: ignore[attr-defined]
@@ -140,7 +140,7 @@ def test_help_shows_the_constructors_parameters() -> None:
 
 def test_pythons_own_messages_name_the_type_value() -> None:
     with pytest.raises(TypeError, match="'Value' and 'str'"):
-        Value(1.0) + "a"  # type: ignore[operator]
+        Value(1.0) + "a"  # type: ignore[arg-type]
 
 
 # -- operators ------------------------------------------------------------------------------------
@@ -409,5 +409,16 @@ def test_prev_reads_and_sets_the_inputs_as_a_tuple_in_operand_order() -> None:
     assert Value.sum([a, b, c])._prev == (a, b, c) and Value.sum([])._prev == ()
     node = a * b
     with pytest.raises(TypeError, match="position 1"):
-        node._prev = (a, 2.0)
+        node._prev = (a, 2.0)  # type: ignore[assignment]
     assert node._prev == (a, b)  # unchanged
+
+
+def test_each_operator_method_is_named_after_its_operator_and_names_its_op() -> None:
+    # the binary operators are made by one function; help() and debuggers still tell them apart
+    expected = {"__add__": "Add", "__radd__": "Add", "__sub__": "Sub", "__rsub__": "Sub"}
+    expected |= {"__mul__": "Mul", "__rmul__": "Mul", "__truediv__": "Div", "__rpow__": "Pow"}
+    for name, op_class in expected.items():
+        method = getattr(Value, name)
+        assert (method.__name__, method.__qualname__) == (name, f"Value.{name}")
+        assert f"ops.{op_class}" in method.__doc__
+    assert (Value.__rsub__.__doc__ or "").startswith("``other - self``")
