@@ -23,7 +23,7 @@ from .errors import DomainError, as_float, describe, is_real_number
 from .grad_mode import GRAD_MODE
 from .ops import Op  # (ops.py reaches back into this module at call time only)
 
-__all__ = ["ClosureOp", "Value", "float_of", "inputs_slots"]
+__all__ = ["ClosureOp", "Value", "float_of"]
 
 
 def _binary_operator(op: Op, *, reflected: bool = False) -> Callable[[Value, Value | float], Value]:
@@ -142,7 +142,7 @@ class Value:
         self._operation = None
         if _children or _op:
             parents, self._operation = _closure_node(self, _children, _op)
-            self._first, self._second = inputs_slots(parents)
+            self._first, self._second = _inputs_slots(parents)
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -165,7 +165,7 @@ class Value:
         for i, parent in enumerate(parents):
             if not isinstance(parent, Value):
                 raise TypeError(f"_prev holds Values only, got {describe(parent)} at position {i}")
-        self._first, self._second = inputs_slots(parents)
+        self._first, self._second = _inputs_slots(parents)
 
     @property
     def _op(self) -> str:
@@ -582,11 +582,7 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     if GRAD_MODE.get()[0]:
-        if len(parents) > 2:  # (inputs_slots inline for the case of Value.sum, a neuron's sum)
-            out._first = None
-            out._second = parents
-        else:
-            out._first, out._second = inputs_slots(parents)
+        out._first, out._second = _inputs_slots(parents)
         out._operation = op
     else:
         out._first = out._second = None
@@ -594,7 +590,7 @@ def _record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     return out
 
 
-def inputs_slots(
+def _inputs_slots(
     parents: tuple[Value, ...],
 ) -> tuple[Value | None, Value | tuple[Value, ...] | None]:
     """What ``_first`` and ``_second`` hold for a node with these inputs (see ``Value._prev``)."""

@@ -133,40 +133,15 @@ class Module:
             >>> [name for name, _ in Neuron(2).named_parameters()]
             ['w.0', 'w.1', 'b']
         """
-        found: list[tuple[str, Value]] = []
-        seen: set[Value] = set()
-        for name, value in self._named_values():
-            if value not in seen:
-                seen.add(value)
-                found.append((name, value))
-        return found
+        return self._unique_values(named=True)
 
     def parameters(self) -> list[Value]:
         """Every parameter (a list of Values), in the order of :meth:`named_parameters`."""
         if type(self).named_parameters is not Module.named_parameters:  # a subclass's own names
             return [p for _, p in self.named_parameters()]
-        found: list[Value] = []
-        self._add_parameters(found, set())
-        return found
-
-    def _add_parameters(self, found: list[Value], seen: set[Value]) -> None:
-        """The walk of :meth:`named_parameters` without building the names: an optimizer step
-        and ``zero_grad()`` call ``parameters()`` on every training step."""
-        for name, obj in vars(self).items():
-            if name.startswith("_"):
-                continue
-            for item in _flatten_values(obj):
-                if isinstance(item, Value):
-                    if item not in seen:
-                        seen.add(item)
-                        found.append(item)
-                elif type(item).named_parameters is Module.named_parameters:
-                    item._add_parameters(found, seen)
-                else:
-                    for _, value in item.named_parameters():
-                        if value not in seen:
-                            seen.add(value)
-                            found.append(value)
+        # the same walk without building the names: an optimizer's step and zero_grad() call
+        # parameters() at every training step
+        return [p for _, p in self._unique_values(named=False)]
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has (``MLP(3, [4, 4, 1])`` has 41)."""
@@ -237,35 +212,39 @@ class Module:
 
     # -- the attribute walk --------------------------------------------------------------------
 
-    def _attributes(self) -> Iterator[tuple[str, Any]]:
-        """Public attributes, lists and tuples flattened with their positions as names."""
+    def _attributes(self, named: bool = True) -> Iterator[tuple[str, Any]]:
+        """Public attributes, lists and tuples flattened with their positions as names (every
+        name "" unless ``named``)."""
         for name, obj in vars(self).items():
             if name.startswith("_"):
                 continue
-            yield from _flatten(name, obj)
+            yield from _flatten(name if named else "", obj, named)
 
-    def _named_values(self) -> Iterator[tuple[str, Value]]:
-        for name, obj in self._attributes():
+    def _named_values(self, named: bool) -> Iterator[tuple[str, Value]]:
+        for name, obj in self._attributes(named):
             if isinstance(obj, Value):
                 yield name, obj
+            elif not named and type(obj).named_parameters is Module.named_parameters:
+                yield from obj._named_values(named=False)  # no names to build below either
             elif isinstance(obj, Module):
                 for sub, value in obj.named_parameters():
                     yield f"{name}.{sub}", value
 
+    def _unique_values(self, named: bool) -> list[tuple[str, Value]]:
+        """:meth:`named_parameters`, or with every name "" unless ``named``: each Value once."""
+        found: list[tuple[str, Value]] = []
+        seen: set[Value] = set()
+        for name, value in self._named_values(named):
+            if value not in seen:
+                seen.add(value)
+                found.append((name, value))
+        return found
 
-def _flatten_values(obj: Any) -> Iterator[Value | Module]:
-    """The Values and Modules in ``obj``, lists and tuples flattened (:func:`_flatten` unnamed)."""
-    if isinstance(obj, (Value, Module)):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from _flatten_values(item)
 
-
-def _flatten(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
+def _flatten(name: str, obj: Any, named: bool = True) -> Iterator[tuple[str, Any]]:
     if isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            yield from _flatten(f"{name}.{i}", item)
+            yield from _flatten(f"{name}.{i}" if named else name, item, named)
     elif isinstance(obj, (Value, Module)):
         yield name, obj
 
