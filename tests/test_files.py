@@ -159,13 +159,9 @@ def test_a_file_this_user_may_not_write_is_refused_even_when_run_as_root(
 
 
 def test_tilde_means_the_home_folder_and_no_folder_named_tilde_appears(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home_and_work: tuple[Path, Path],
 ) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
+    home, work = home_and_work
     written = write_atomically("~/slides/g.svg", "<svg/>")
     assert written == home / "slides" / "g.svg"
     assert (home / "slides" / "g.svg").read_text() == "<svg/>"

@@ -345,14 +345,8 @@ def test_a_model_file_must_be_called_json_and_nothing_is_written_otherwise(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_save_and_load_expand_tilde_to_the_home_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
+def test_save_and_load_expand_tilde_to_the_home_folder(home_and_work: tuple[Path, Path]) -> None:
+    home, work = home_and_work
     model = MLP(2, [2, 1], seed=0)
     model.save("~/checkpoints/m.JSON")  # the suffix is compared without case
     assert (home / "checkpoints" / "m.JSON").is_file()

@@ -338,12 +338,12 @@ def test_animation_refuses_a_suffix_other_than_gif_and_creates_nothing(tmp_path:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_animation_expands_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_animation_expands_the_home_folder(home_and_work: tuple[Path, Path]) -> None:
     pytest.importorskip("PIL.Image")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
+    home, work = home_and_work
     path = save_backward_animation(Value(2.0) * 3, "~/pass.gif")
-    assert path == tmp_path / "pass.gif" and path.read_bytes()[:6] == b"GIF89a"
+    assert path == home / "pass.gif" and path.read_bytes()[:6] == b"GIF89a"
+    assert list(work.iterdir()) == []
 
 
 def geometry(svg: str) -> list[tuple[str, ...]]:

@@ -173,15 +173,12 @@ def test_save_graph_with_an_unknown_suffix_says_which_ones_work(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_save_graph_expands_the_home_folder(
-    pure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
+def test_save_graph_expands_the_home_folder(pure: str, home_and_work: tuple[Path, Path]) -> None:
+    home, work = home_and_work
     path = save_graph(example(), "~/slides/g.svg")
-    assert path == tmp_path / "slides" / "g.svg"
+    assert path == home / "slides" / "g.svg"
     assert svg_texts(path.read_bytes())
-    assert not (tmp_path / "~").exists()
+    assert list(work.iterdir()) == []  # no folder named "~"
 
 
 def test_a_failed_render_creates_no_file_and_no_folder(pure: str, tmp_path: Path) -> None:
