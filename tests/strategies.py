@@ -19,7 +19,8 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from autograd_engine import Value, ops
+from autograd_engine import Value, grad, ops
+from autograd_engine.stepper import apply_backward_steps, backward_steps
 
 # -- every registered op, with its parameterised classes instantiated -----------------------------
 
@@ -377,3 +378,29 @@ def micrograd_example() -> tuple[Value, dict[str, Value]]:
     loss = d * f
     loss.label = "L"
     return loss, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
+
+
+def differentiation_paths(out: Value, xs: list[Value]) -> dict[str, Callable[[], object]]:
+    """Every way to differentiate through ``out`` with respect to ``xs``, by name.
+
+    All of them go through the one chain-rule step, so a rule's error or a term's conversion
+    must be the same on each. The manual step (``out._backward()``) runs with ``out.grad`` set
+    to 1 and puts it back to 0 after.
+    """
+
+    def manual() -> None:
+        out.grad = 1.0
+        try:
+            out._backward()
+        finally:
+            out.grad = 0.0
+
+    return {
+        "backward": out.backward,
+        "backward(create_graph)": lambda: out.backward(create_graph=True),
+        "grad": lambda: grad(out, xs),
+        "grad(create_graph)": lambda: grad(out, xs, create_graph=True),
+        "_backward": manual,
+        "backward_steps": lambda: list(backward_steps(out)),
+        "apply_backward_steps": lambda: apply_backward_steps(backward_steps(out)),
+    }

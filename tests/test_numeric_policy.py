@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from strategies import differentiation_paths
 
 from autograd_engine import DomainError, Op, Value, grad, topological_order
 from autograd_engine.stepper import apply_backward_steps, backward_steps
@@ -413,24 +414,6 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
-def _paths(out: Value, xs: list[Value]) -> dict[str, Callable[[], object]]:
-    """Every way to differentiate through ``out`` (its grad is set to 1 for the manual step)."""
-
-    def manual() -> None:
-        out.grad = 1.0
-        out._backward()
-
-    return {
-        "backward": out.backward,
-        "backward(create_graph)": lambda: out.backward(create_graph=True),
-        "grad": lambda: grad(out, xs),
-        "grad(create_graph)": lambda: grad(out, xs, create_graph=True),
-        "_backward": manual,
-        "backward_steps": lambda: list(backward_steps(out)),
-        "apply_backward_steps": lambda: apply_backward_steps(backward_steps(out)),
-    }
-
-
 # terms that are real numbers of another type: each converted to a float as forward results are
 REAL_TERMS = {
     "numpy float32": lambda g, a, b: (np.float32(0.1) * _data(g), np.float32(3.0)),
@@ -457,10 +440,10 @@ BAD_TERMS = {
 def test_a_real_term_of_any_type_becomes_a_float_on_every_path(kind: str) -> None:
     op = _OddTerms(REAL_TERMS[kind])
     expected = [float(t) for t in REAL_TERMS[kind](1.0, 2.0, 3.0)]
-    for name in _paths(op(Value(2.0), Value(3.0)), []):
+    for name in differentiation_paths(op(Value(2.0), Value(3.0)), []):
         xs = [Value(2.0), Value(3.0)]
         out = op(*xs)
-        result = _paths(out, xs)[name]()
+        result = differentiation_paths(out, xs)[name]()
         if name.startswith("grad"):
             got = [_data(g) for g in result]  # type: ignore[union-attr]
         elif name == "backward_steps":
@@ -476,13 +459,13 @@ def test_a_real_term_of_any_type_becomes_a_float_on_every_path(kind: str) -> Non
 @pytest.mark.parametrize("kind", list(BAD_TERMS))
 def test_a_term_that_is_not_a_real_number_raises_naming_the_op_on_every_path(kind: str) -> None:
     op = _OddTerms(BAD_TERMS[kind])
-    for name in _paths(op(Value(2.0), Value(3.0)), []):
+    for name in differentiation_paths(op(Value(2.0), Value(3.0)), []):
         xs = [Value(2.0), Value(3.0)]
         for x in xs:
             x.grad = 0.5
         out = op(*xs)
         with pytest.raises(TypeError, match=r"_OddTerms\.backward") as info:
-            _paths(out, xs)[name]()
+            differentiation_paths(out, xs)[name]()
         assert "No grad was changed" in str(info.value), name
         assert [x.grad for x in xs] == [0.5, 0.5], name
 
@@ -492,7 +475,7 @@ def test_a_float_pass_refuses_a_value_term_naming_the_op() -> None:
     op = _OddTerms(lambda g, a, b: (g * held, g * a))  # a Value, where floats are expected
     xs = [Value(2.0), Value(3.0)]
     out = op(*xs)
-    for name, differentiate in _paths(out, xs).items():
+    for name, differentiate in differentiation_paths(out, xs).items():
         if "create_graph" in name:  # Values are what a create_graph pass expects
             continue
         for x in xs:

@@ -6,10 +6,10 @@ import math
 import textwrap
 
 import pytest
+from strategies import differentiation_paths
 
 from autograd_engine import Op, Value, grad, gradgradcheck, ops
 from autograd_engine.autodiff import chain_rule_terms
-from autograd_engine.stepper import apply_backward_steps, backward_steps
 
 
 class ShortMul(Op):
@@ -119,33 +119,12 @@ def test_a_rule_returning_a_list_works_for_any_number_of_inputs_as_for_one_or_tw
     assert grad(out, xs) == [2.0, 2.0, 2.0]
 
 
-def _every_path(out: Value, xs: list[Value]) -> dict[str, object]:
-    """Each way of differentiating through ``out``: all go through the one chain-rule step."""
-
-    def manual() -> None:
-        out.grad = 1.0
-        try:
-            out._backward()
-        finally:
-            out.grad = 0.0
-
-    return {
-        "backward": out.backward,
-        "create_graph": lambda: out.backward(create_graph=True),
-        "grad": lambda: grad(out, xs),
-        "grad create_graph": lambda: grad(out, xs, create_graph=True),
-        "_backward": manual,
-        "backward_steps": lambda: list(backward_steps(out)),
-        "apply_backward_steps": lambda: apply_backward_steps(backward_steps(out)),
-    }
-
-
 @pytest.mark.parametrize("op", [ShortMul(), BareDouble()], ids=lambda op: op.name)
 def test_every_path_reports_a_broken_rule_with_the_same_message(op: Op) -> None:
     xs = [Value(2.0), Value(3.0)][: 2 if op.arity == 2 else 1]
     out = op(*xs)
     messages = set()
-    for name, differentiate in _every_path(out, xs).items():
+    for name, differentiate in differentiation_paths(out, xs).items():
         with pytest.raises(TypeError, match="one term per input") as info:
             differentiate()  # type: ignore[operator]
         messages.add(str(info.value).split(", got")[0])  # what arrived: floats or Values
