@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from strategies import micrograd_example
 
 from autograd_engine import (
     MLP,
@@ -126,15 +127,8 @@ class LectureValue(Value):
 
 
 def lecture_graph() -> dict[str, Value]:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f  # noqa: N806  (the lecture's name)
-    L.label = "L"
-    return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": L}
+    """The lecture's first graph, L = (a*b + c) * f, by label (built once, in strategies)."""
+    return micrograd_example()[1]
 
 
 def test_grads_set_by_hand_agree_with_backward_and_a_nudge_along_them_raises_the_loss() -> None:
